@@ -1,0 +1,54 @@
+"""The ``omics`` command: one subcommand per stage.
+
+Each module ``omics.cli.<stage>`` defines ``register(subparsers)`` which adds its
+subcommands; they are discovered here, so a stage adds commands without touching this file.
+A subcommand's handler takes the parsed arguments and returns an exit code. Bad input
+(:class:`~omics.data.validate.InputError`, ``ValueError``, missing files) ends with exit
+code 2 and a one-line reason on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+
+from omics import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="omics",
+        description="Radiogenomic multi-omics analysis: imaging, RNA-seq, consensus "
+                    "clustering, survival and pathway biology. Run `omics COMMAND --help` "
+                    "for the options of a command.",
+    )
+    parser.add_argument("--version", action="version", version=f"omics {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args) or 0)
+    except (ValueError, FileNotFoundError, KeyError) as exc:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"omics {args.command}: error: {message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

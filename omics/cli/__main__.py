@@ -1,0 +1,5 @@
+import sys
+
+from omics.cli import main
+
+sys.exit(main())

@@ -1,0 +1,233 @@
+"""Readers for the inputs of a cohort: clinical tables, count matrices, feature tables,
+GMT gene sets and image manifests. Each validates what it reads (see
+:mod:`omics.data.validate`) and never modifies the file.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from omics.data.io import read_table, write_text
+from omics.data.validate import (InputError, _examples, check_counts, check_features,
+                                 check_survival, check_unique_ids)
+
+log = logging.getLogger("omics")
+
+MANIFEST_COLUMNS = ("patient_id", "sequence", "image", "mask")
+
+
+def _index_by_id(df: pd.DataFrame, id_column: str | None, source: str) -> pd.DataFrame:
+    if id_column is None:
+        id_column = df.columns[0]
+    if id_column not in df.columns:
+        raise InputError(f"{source}: no ID column {id_column!r}; columns are {_examples(list(df.columns), 10)}")
+    ids = df[id_column]
+    check_unique_ids(ids, source)
+    out = df.set_index(ids.astype(str)).drop(columns=[id_column])
+    out.index.name = "patient_id"
+    return out
+
+
+def read_clinical(path: str | os.PathLike, id_column: str = "patient_id",
+                  time: str | None = None, event: str | None = None,
+                  allow_missing_survival: bool = False) -> pd.DataFrame:
+    """Read a clinical table (CSV/TSV/Excel/parquet), one row per patient.
+
+    Parameters
+    ----------
+    path
+        The table; the ID column must be unique.
+    id_column
+        Column holding the patient identifier; becomes the index (``patient_id``).
+    time, event
+        Survival columns to validate (time > 0, event 0/1), if given.
+    allow_missing_survival
+        Accept missing time/event (complete-case analyses later drop and report them).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by patient ID (strings).
+    """
+    df = read_table(path)
+    clinical = _index_by_id(df, id_column, str(path))
+    if time is not None or event is not None:
+        if time is None or event is None:
+            raise InputError("give both a survival time and an event column, or neither")
+        check_survival(clinical, time, event, source=str(path), allow_missing=allow_missing_survival)
+    return clinical
+
+
+def detect_count_orientation(table: pd.DataFrame, sample_ids=None) -> str:
+    """Say whether a table with labelled rows and columns is genes × samples or the reverse.
+
+    With known sample IDs the side that matches them is the sample side; otherwise the
+    longer side is taken as genes (RNA-seq has far more genes than samples).
+
+    Returns ``"genes x samples"`` or ``"samples x genes"``.
+    """
+    if sample_ids is not None:
+        ids = set(map(str, sample_ids))
+        in_cols = sum(str(c) in ids for c in table.columns)
+        in_rows = sum(str(r) in ids for r in table.index)
+        if in_cols or in_rows:
+            return "genes x samples" if in_cols >= in_rows else "samples x genes"
+    return "genes x samples" if table.shape[0] >= table.shape[1] else "samples x genes"
+
+
+def read_counts(path: str | os.PathLike, orientation: str = "auto", sample_ids=None) -> pd.DataFrame:
+    """Read a raw RNA-seq count matrix and return it as **samples × genes**.
+
+    Parameters
+    ----------
+    path
+        CSV/TSV/Excel/parquet; first column holds the row labels.
+    orientation
+        ``"auto"`` (detect, see :func:`detect_count_orientation`), ``"genes x samples"``
+        or ``"samples x genes"``.
+    sample_ids
+        Known sample (patient) IDs, used to detect the orientation.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Samples × genes integer counts. ``df.attrs["orientation"]`` records the file's
+        orientation, which is also logged.
+
+    Raises
+    ------
+    InputError
+        Non-numeric, negative, non-integer or missing counts; duplicated IDs.
+    """
+    table = read_table(path, index_col=0)
+    table.index = table.index.astype(str)
+    table.columns = table.columns.astype(str)
+    wanted = orientation.replace("×", "x").strip().lower()
+    if wanted == "auto":
+        wanted = detect_count_orientation(table, sample_ids)
+    if wanted not in ("genes x samples", "samples x genes"):
+        raise InputError(f"orientation must be 'auto', 'genes x samples' or 'samples x genes', not {orientation!r}")
+    counts = table.T if wanted == "genes x samples" else table
+    counts.index.name, counts.columns.name = "patient_id", "gene"
+    check_unique_ids(counts.index, str(path), "sample ID")
+    check_unique_ids(counts.columns, str(path), "gene ID")
+    check_counts(counts, str(path))
+    counts = counts.apply(pd.to_numeric).round().astype(np.int64)
+    counts.attrs["orientation"] = wanted
+    log.info("%s: read as %s (%d samples, %d genes)", path, wanted, *counts.shape)
+    return counts
+
+
+def read_features(path: str | os.PathLike, id_column: str | None = None,
+                  allow_constant: bool = True) -> pd.DataFrame:
+    """Read a patients × features table (numeric, no NaN/inf); first column = patient ID by default."""
+    df = read_table(path)
+    features = _index_by_id(df, id_column, str(path))
+    check_features(features, str(path), allow_constant=allow_constant)
+    return features.astype(float)
+
+
+def read_gmt(path: str | os.PathLike) -> dict[str, list[str]]:
+    """Read a GMT file: ``name<TAB>description<TAB>gene1<TAB>gene2…`` per line.
+
+    Returns ``{set name: [genes]}`` in file order; duplicated set names and sets with no
+    genes are refused.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    sets: dict[str, list[str]] = {}
+    for lineno, line in enumerate(path.read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        fields = line.rstrip("\n").split("\t")
+        if len(fields) < 3:
+            raise InputError(f"{path}:{lineno}: a GMT line needs a name, a description and genes "
+                             "separated by tabs")
+        name, genes = fields[0].strip(), [g.strip() for g in fields[2:] if g.strip()]
+        if name in sets:
+            raise InputError(f"{path}:{lineno}: gene set {name!r} appears twice")
+        if not genes:
+            raise InputError(f"{path}:{lineno}: gene set {name!r} has no genes")
+        sets[name] = list(dict.fromkeys(genes))
+    if not sets:
+        raise InputError(f"{path}: no gene sets")
+    return sets
+
+
+def write_gmt(gene_sets: dict[str, list[str]], path: str | os.PathLike,
+              descriptions: dict[str, str] | None = None) -> Path:
+    """Write gene sets as a GMT file (atomically)."""
+    descriptions = descriptions or {}
+    lines = ["\t".join([name, descriptions.get(name, name), *genes]) for name, genes in gene_sets.items()]
+    return write_text("\n".join(lines) + "\n", path)
+
+
+def read_manifest(path: str | os.PathLike, check_files: bool = True) -> pd.DataFrame:
+    """Read an image manifest: one row per patient and sequence.
+
+    Columns: ``patient_id, sequence, image, mask`` and optionally ``repeat_mask``. Relative
+    paths are resolved against the manifest's folder. With ``check_files`` every file must
+    exist.
+    """
+    path = Path(path)
+    df = read_table(path, dtype=str, keep_default_na=False)
+    missing = [c for c in MANIFEST_COLUMNS if c not in df.columns]
+    if missing:
+        raise InputError(f"{path}: manifest is missing column(s) {missing}; "
+                         f"expected {list(MANIFEST_COLUMNS)} (+ optional repeat_mask)")
+    if "repeat_mask" not in df.columns:
+        df["repeat_mask"] = ""
+    dup = df[df.duplicated(["patient_id", "sequence"], keep=False)]
+    if len(dup):
+        pairs = sorted(set(zip(dup.patient_id, dup.sequence)))
+        raise InputError(f"{path}: duplicated patient/sequence rows: {_examples(pairs)}")
+    base = path.parent
+    for col in ("image", "mask", "repeat_mask"):
+        df[col] = [str((base / p).resolve()) if p else "" for p in df[col]]
+    if check_files:
+        for col in ("image", "mask", "repeat_mask"):
+            absent = [(pid, f) for pid, f in zip(df.patient_id, df[col]) if f and not Path(f).is_file()]
+            if absent:
+                raise InputError(f"{path}: {len(absent)} {col} file(s) not found, e.g. patient "
+                                 f"{absent[0][0]}: {absent[0][1]}")
+    return df.reset_index(drop=True)
+
+
+def check_image_geometry(manifest: pd.DataFrame, tolerance: float = 1e-4) -> None:
+    """Each image and its mask(s) must share size, spacing, origin and direction.
+
+    Reads headers only (SimpleITK ``ReadImageInformation``); names the patient and the
+    sequence on a mismatch or an unreadable file.
+    """
+    import SimpleITK as sitk
+
+    def header(file: str, pid: str, seq: str):
+        reader = sitk.ImageFileReader()
+        reader.SetFileName(file)
+        try:
+            reader.ReadImageInformation()
+        except RuntimeError as exc:
+            raise InputError(f"patient {pid}, {seq}: cannot read {file} "
+                             f"({str(exc).strip().splitlines()[-1]})") from exc
+        return (reader.GetSize(), np.array(reader.GetSpacing()), np.array(reader.GetOrigin()),
+                np.array(reader.GetDirection()))
+
+    for row in manifest.itertuples(index=False):
+        ref = header(row.image, row.patient_id, row.sequence)
+        for col in ("mask", "repeat_mask"):
+            file = getattr(row, col, "")
+            if not file:
+                continue
+            other = header(file, row.patient_id, row.sequence)
+            what = [name for name, a, b in zip(("size", "spacing", "origin", "direction"), ref, other)
+                    if (a != b if name == "size" else not np.allclose(a, b, atol=tolerance))]
+            if what:
+                raise InputError(f"patient {row.patient_id}, {row.sequence}: {col} geometry differs from "
+                                 f"the image ({', '.join(what)}): image {ref[0]} @ {tuple(ref[1])}, "
+                                 f"{col} {other[0]} @ {tuple(other[1])}")

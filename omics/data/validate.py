@@ -1,0 +1,158 @@
+"""Validation at the boundary: every check raises :class:`InputError` with a message a
+person can act on (which file or table, which column, which patients).
+
+Stages call these helpers on what they receive; nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+
+class InputError(ValueError):
+    """Bad input: the message says what is wrong and where."""
+
+
+class OverlapWarning(UserWarning):
+    """Tables cover different patients; the analysis uses the overlap."""
+
+
+def _examples(values: Iterable, k: int = 5) -> str:
+    values = [str(v) for v in values]
+    shown = ", ".join(values[:k])
+    return shown + (f", … ({len(values) - k} more)" if len(values) > k else "")
+
+
+def check_unique_ids(ids: Sequence, source: str, what: str = "patient ID") -> None:
+    """Refuse duplicated identifiers."""
+    index = pd.Index(ids)
+    if index.hasnans:
+        raise InputError(f"{source}: {int(index.isna().sum())} missing {what}(s)")
+    dup = index[index.duplicated()].unique()
+    if len(dup):
+        raise InputError(f"{source}: {len(dup)} duplicated {what}(s): {_examples(dup)}")
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """Which patients two tables share, and which only one of them has."""
+
+    shared: list
+    only_left: list
+    only_right: list
+    left: str
+    right: str
+
+    def __str__(self) -> str:
+        parts = [f"{len(self.shared)} patients in both {self.left} and {self.right}"]
+        if self.only_left:
+            parts.append(f"{len(self.only_left)} only in {self.left} ({_examples(self.only_left, 3)})")
+        if self.only_right:
+            parts.append(f"{len(self.only_right)} only in {self.right} ({_examples(self.only_right, 3)})")
+        return "; ".join(parts)
+
+
+def check_overlap(left_ids: Sequence, right_ids: Sequence, left: str, right: str,
+                  require_all_right: bool = False, warn: bool = True) -> Overlap:
+    """Compare two ID sets; refuse no overlap, report (warn) a partial one.
+
+    Parameters
+    ----------
+    require_all_right
+        If true, every ID of ``right`` must be in ``left`` (e.g. every RNA sample must
+        have a clinical row).
+    """
+    left_set = set(map(str, left_ids))
+    right_set = set(map(str, right_ids))
+    shared = [i for i in map(str, left_ids) if i in right_set]
+    ov = Overlap(shared, sorted(left_set - right_set), sorted(right_set - left_set), left, right)
+    if not shared:
+        raise InputError(
+            f"no patient IDs in common between {left} (e.g. {_examples(sorted(left_set), 3)}) "
+            f"and {right} (e.g. {_examples(sorted(right_set), 3)}); check the ID column")
+    if require_all_right and ov.only_right:
+        raise InputError(f"{len(ov.only_right)} IDs of {right} are not in {left}: "
+                         f"{_examples(ov.only_right)}")
+    if warn and (ov.only_left or ov.only_right):
+        warnings.warn(str(ov), OverlapWarning, stacklevel=2)
+    return ov
+
+
+def check_survival(df: pd.DataFrame, time: str, event: str, source: str = "clinical table",
+                   allow_missing: bool = False) -> None:
+    """Check survival columns: present, numeric, time > 0, event in {0, 1}.
+
+    Missing values are refused unless ``allow_missing`` (then they are left for a
+    complete-case analysis to drop and report).
+    """
+    missing = [c for c in (time, event) if c not in df.columns]
+    if missing:
+        raise InputError(f"{source}: missing survival column(s) {missing}; "
+                         f"available columns: {_examples(list(df.columns), 12)}")
+    t = pd.to_numeric(df[time], errors="coerce")
+    e = pd.to_numeric(df[event], errors="coerce")
+    bad_t = df.index[t.isna() & df[time].notna()]
+    if len(bad_t):
+        raise InputError(f"{source}: column {time!r} is not numeric for {_examples(bad_t)}")
+    if not allow_missing and (t.isna().any() or e.isna().any()):
+        ids = df.index[t.isna() | e.isna()]
+        raise InputError(f"{source}: missing survival time/event for {len(ids)} patient(s): {_examples(ids)}")
+    nonpos = df.index[(t <= 0).fillna(False)]
+    if len(nonpos):
+        raise InputError(f"{source}: survival time {time!r} must be > 0; "
+                         f"{len(nonpos)} patient(s) have time <= 0: {_examples(nonpos)}")
+    bad_e = df.index[e.notna() & ~e.isin([0, 1])] if e.notna().any() else []
+    bad_e = df.index[(df[event].notna() & ~e.isin([0, 1]))]
+    if len(bad_e):
+        raise InputError(f"{source}: event column {event!r} must be 0/1; "
+                         f"{len(bad_e)} patient(s) have other values "
+                         f"(e.g. {_examples(df.loc[bad_e, event].astype(str).unique())})")
+
+
+def check_counts(counts: pd.DataFrame, source: str = "count matrix") -> None:
+    """Counts (samples × genes) must be numeric, finite, non-negative and integer-like."""
+    if counts.size == 0:
+        raise InputError(f"{source}: the count matrix is empty")
+    numeric = counts.apply(pd.to_numeric, errors="coerce")
+    bad_cols = numeric.columns[(numeric.isna() & counts.notna()).any(axis=0)]
+    if len(bad_cols):
+        raise InputError(f"{source}: non-numeric counts in {len(bad_cols)} column(s): {_examples(bad_cols)}")
+    values = numeric.to_numpy(dtype=float)
+    if np.isnan(values).any() or np.isinf(values).any():
+        rows = numeric.index[~np.isfinite(values).all(axis=1)]
+        raise InputError(f"{source}: missing or infinite counts for {_examples(rows)}")
+    if (values < 0).any():
+        rows = numeric.index[(values < 0).any(axis=1)]
+        raise InputError(f"{source}: negative counts for {len(rows)} sample(s): {_examples(rows)}")
+    frac = np.abs(values - np.round(values))
+    if (frac > 1e-6).any():
+        rows = numeric.index[(frac > 1e-6).any(axis=1)]
+        raise InputError(f"{source}: counts must be integers (raw read counts, not normalised values); "
+                         f"non-integer values for {len(rows)} sample(s): {_examples(rows)}")
+
+
+def check_features(features: pd.DataFrame, source: str = "feature table",
+                   allow_constant: bool = True) -> None:
+    """Features (samples × features) must be numeric and finite (no NaN/inf)."""
+    if features.shape[0] == 0 or features.shape[1] == 0:
+        raise InputError(f"{source}: the feature table is empty ({features.shape[0]} × {features.shape[1]})")
+    non_numeric = [c for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
+    if non_numeric:
+        raise InputError(f"{source}: non-numeric feature column(s): {_examples(non_numeric)}")
+    values = features.to_numpy(dtype=float)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        cols = features.columns[bad.any(axis=0)]
+        rows = features.index[bad.any(axis=1)]
+        raise InputError(f"{source}: NaN or infinite values in {len(cols)} feature(s) "
+                         f"({_examples(cols, 3)}) for {len(rows)} patient(s) ({_examples(rows, 3)}); "
+                         "impute or drop them explicitly first")
+    if not allow_constant:
+        const = features.columns[np.nanstd(values, axis=0) == 0]
+        if len(const):
+            raise InputError(f"{source}: {len(const)} constant (zero-variance) feature(s): {_examples(const)}")
