@@ -99,6 +99,11 @@ def check_survival(df: pd.DataFrame, time: str, event: str, source: str = "clini
     bad_t = df.index[t.isna() & df[time].notna()]
     if len(bad_t):
         raise InputError(f"{source}: column {time!r} is not numeric for {_examples(bad_t)}")
+    bad_e = df.index[df[event].notna() & ~e.isin([0, 1])]
+    if len(bad_e):
+        raise InputError(f"{source}: event column {event!r} must be 0/1; "
+                         f"{len(bad_e)} patient(s) have other values "
+                         f"(e.g. {_examples(df.loc[bad_e, event].astype(str).unique())})")
     if not allow_missing and (t.isna().any() or e.isna().any()):
         ids = df.index[t.isna() | e.isna()]
         raise InputError(f"{source}: missing survival time/event for {len(ids)} patient(s): {_examples(ids)}")
@@ -106,12 +111,6 @@ def check_survival(df: pd.DataFrame, time: str, event: str, source: str = "clini
     if len(nonpos):
         raise InputError(f"{source}: survival time {time!r} must be > 0; "
                          f"{len(nonpos)} patient(s) have time <= 0: {_examples(nonpos)}")
-    bad_e = df.index[e.notna() & ~e.isin([0, 1])] if e.notna().any() else []
-    bad_e = df.index[(df[event].notna() & ~e.isin([0, 1]))]
-    if len(bad_e):
-        raise InputError(f"{source}: event column {event!r} must be 0/1; "
-                         f"{len(bad_e)} patient(s) have other values "
-                         f"(e.g. {_examples(df.loc[bad_e, event].astype(str).unique())})")
 
 
 def check_counts(counts: pd.DataFrame, source: str = "count matrix") -> None:

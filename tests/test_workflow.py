@@ -1,0 +1,61 @@
+"""The Snakemake workflow: dry run of the demo config and a real run on a small demo."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEFILE = ROOT / "snakemake" / "Snakefile"
+
+
+def snakemake(*args, cwd):
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    return subprocess.run([sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), *map(str, args)],
+                          cwd=cwd, capture_output=True, text=True, env=env)
+
+
+def small_config(tmp_path: Path) -> Path:
+    config = yaml.safe_load((ROOT / "tests" / "data" / "workflow_small.yaml").read_text())
+    config["results"] = str(tmp_path / "results")
+    config["cohort_dir"] = str(tmp_path / "cohort")
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True))
+    return path
+
+
+def test_dry_run_of_the_demo_config(tmp_path):
+    result = snakemake("--configfile", ROOT / "snakemake" / "config" / "demo.yaml", "-n", "--cores", 1,
+                       "--config", f"results={tmp_path}/results", f"cohort_dir={tmp_path}/cohort", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "demo_cohort" in result.stdout and "validate_inputs" in result.stdout
+
+
+def test_config_is_validated(tmp_path):
+    config = tmp_path / "bad.yaml"
+    config.write_text("results: r\ncohort_dir: c\nseed: -1\ninputs: {clinical: x.csv}\n")
+    result = snakemake("--configfile", config, "-n", "--cores", 1, cwd=tmp_path)
+    assert result.returncode != 0
+    assert "seed" in result.stderr + result.stdout
+
+
+@pytest.mark.slow
+def test_real_run_on_small_demo(tmp_path):
+    config = small_config(tmp_path)
+    result = snakemake("--configfile", config, "--cores", 2, "--profile", ROOT / "snakemake" / "profiles" / "local",
+                       cwd=tmp_path)
+    assert result.returncode == 0, (result.stderr + result.stdout)[-5000:]
+    results = tmp_path / "results"
+    for folder in ("tables", "figures", "logs", "provenance"):
+        assert (results / folder).is_dir()
+    assert (results / "provenance" / "workflow.json").is_file()
+    assert "OK" in (results / "provenance" / "inputs_validated.txt").read_text()
+    # a second run has nothing to do
+    again = snakemake("--configfile", config, "--cores", 2, "-n", cwd=tmp_path)
+    assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
