@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from omics.data import (build_cohort, clinical_of, modality_table, read_clinical, read_cohort,
+from omics.data import (OverlapWarning, build_cohort, clinical_of, modality_table, read_clinical, read_cohort,
                         read_counts, read_features, read_gmt, read_manifest, write_cohort, write_gmt,
                         write_table)
 from omics.data.io import atomic_path
@@ -85,7 +85,8 @@ def test_cohort_round_trip_h5mu(tmp_path, clinical):
     rng = np.random.default_rng(0)
     counts = pd.DataFrame(rng.poisson(10, (3, 20)), index=["P1", "P2", "P4"], columns=[f"g{i}" for i in range(20)])
     feats = pd.DataFrame(rng.normal(size=(4, 5)), index=clin.index, columns=list("vwxyz"))
-    mdata = build_cohort(clin, counts=counts, features={"hrf": feats})
+    with pytest.warns(OverlapWarning, match=r"3 patients in both.*1 only in clinical table \(P3\)"):
+        mdata = build_cohort(clin, counts=counts, features={"hrf": feats})
     assert mdata.n_obs == 4
     assert mdata.uns["overlap"]["rna"] == {"n_patients": 3, "n_clinical_without": 1}
     write_cohort(mdata, tmp_path / "c.h5mu")

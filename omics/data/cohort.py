@@ -66,10 +66,10 @@ def build_cohort(clinical: pd.DataFrame, counts: pd.DataFrame | None = None,
     for name, table in tables.items():
         if name == CLINICAL:
             raise InputError("'clinical' is reserved for the clinical table")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", OverlapWarning)
-            ov = check_overlap(clinical.index, table.index, "clinical table", f"modality {name!r}",
-                               require_all_right=True)
+        ov = check_overlap(clinical.index, table.index, "clinical table", f"modality {name!r}",
+                           require_all_right=True, warn=False)
+        if ov.only_left:  # normal (e.g. RNA for a subset) but said, never silent
+            warnings.warn(str(ov), OverlapWarning, stacklevel=2)
         overlap[name] = {"n_patients": len(ov.shared), "n_clinical_without": len(ov.only_left)}
         modalities[name] = _modality(table, layer="counts" if name == "rna" else None)
     mdata = md.MuData(modalities)
