@@ -113,24 +113,33 @@ def check_survival(df: pd.DataFrame, time: str, event: str, source: str = "clini
                          f"{len(nonpos)} patient(s) have time <= 0: {_examples(nonpos)}")
 
 
+def _all_numeric(df: pd.DataFrame) -> bool:
+    return all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t)
+               for t in df.dtypes.unique())
+
+
 def check_counts(counts: pd.DataFrame, source: str = "count matrix") -> None:
     """Counts (samples × genes) must be numeric, finite, non-negative and integer-like."""
     if counts.size == 0:
         raise InputError(f"{source}: the count matrix is empty")
-    numeric = counts.apply(pd.to_numeric, errors="coerce")
-    bad_cols = numeric.columns[(numeric.isna() & counts.notna()).any(axis=0)]
-    if len(bad_cols):
-        raise InputError(f"{source}: non-numeric counts in {len(bad_cols)} column(s): {_examples(bad_cols)}")
+    if _all_numeric(counts):
+        numeric = counts      # the common case: no per-column conversion (fast on 20,000 genes)
+    else:
+        numeric = counts.apply(pd.to_numeric, errors="coerce")
+        bad_cols = numeric.columns[(numeric.isna() & counts.notna()).any(axis=0)]
+        if len(bad_cols):
+            raise InputError(f"{source}: non-numeric counts in {len(bad_cols)} column(s): {_examples(bad_cols)}")
     values = numeric.to_numpy(dtype=float)
-    if np.isnan(values).any() or np.isinf(values).any():
-        rows = numeric.index[~np.isfinite(values).all(axis=1)]
+    finite = np.isfinite(values)
+    if not finite.all():
+        rows = numeric.index[~finite.all(axis=1)]
         raise InputError(f"{source}: missing or infinite counts for {_examples(rows)}")
     if (values < 0).any():
         rows = numeric.index[(values < 0).any(axis=1)]
         raise InputError(f"{source}: negative counts for {len(rows)} sample(s): {_examples(rows)}")
-    frac = np.abs(values - np.round(values))
-    if (frac > 1e-6).any():
-        rows = numeric.index[(frac > 1e-6).any(axis=1)]
+    fractional = np.abs(values - np.round(values)) > 1e-6
+    if fractional.any():
+        rows = numeric.index[fractional.any(axis=1)]
         raise InputError(f"{source}: counts must be integers (raw read counts, not normalised values); "
                          f"non-integer values for {len(rows)} sample(s): {_examples(rows)}")
 

@@ -1,0 +1,1 @@
+"""Deep radiomics (convolutional autoencoders, latent features, CAM maps) — not yet implemented."""

@@ -1,0 +1,1 @@
+"""Figures. Every function here reads result objects or tables; none computes statistics."""

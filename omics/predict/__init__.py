@@ -1,0 +1,1 @@
+"""Supervised response prediction (ROC/AUC, DeLong, calibration, nomograms) — not yet implemented."""

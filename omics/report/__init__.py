@@ -1,0 +1,1 @@
+"""Paper-style tables (tidy DataFrames rendered to CSV/Markdown/HTML); they only read results."""
