@@ -149,7 +149,7 @@ def check_features(features: pd.DataFrame, source: str = "feature table",
     """Features (samples × features) must be numeric and finite (no NaN/inf)."""
     if features.shape[0] == 0 or features.shape[1] == 0:
         raise InputError(f"{source}: the feature table is empty ({features.shape[0]} × {features.shape[1]})")
-    non_numeric = [c for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
+    non_numeric = [c for c, t in features.dtypes.items() if not pd.api.types.is_numeric_dtype(t)]
     if non_numeric:
         raise InputError(f"{source}: non-numeric feature column(s): {_examples(non_numeric)}")
     values = features.to_numpy(dtype=float)

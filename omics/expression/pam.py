@@ -1,0 +1,382 @@
+"""Nearest shrunken centroids (PAM; Tibshirani et al. 2002, R ``pamr``).
+
+For gene *i* and class *k* (samples × genes in, as everywhere in omics)::
+
+    s_i      pooled within-class SD (df n − K);  s0 = median_i s_i   (offset_percent = 50)
+    m_k      sqrt(1/n_k − 1/n)
+    d_ik     (x̄_ik − x̄_i) / (m_k (s_i + s0))
+    d'_ik    sign(d_ik) (|d_ik| − Δ)_+                       (soft thresholding)
+    x̄'_ik    x̄_i + m_k (s_i + s0) d'_ik                      (shrunken centroid)
+    δ_k(x*)  −½ Σ_i (x*_i − x̄'_ik)² / (s_i + s0)² + log π_k   (genes with any d' ≠ 0)
+
+and the posterior is ``softmax_k δ_k``. The threshold grid is 30 values from 0 to
+``max |d_ik|``; the threshold is chosen by balanced K-fold cross-validation (each fold
+refits centroids and SDs on its training part with the full-data grid, priors and
+``m_k``, as ``pamr.cv``): minimum CV error, ties broken towards the **largest** threshold
+(the smallest signature). This is not scikit-learn's ``NearestCentroid``, which has no
+``s0``, no class priors and no ``m_k`` scaling.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from omics.data.validate import InputError
+from omics.expression._inputs import check_expression
+
+__all__ = ["NearestShrunkenCentroids", "balanced_folds", "soft_threshold", "pam_signature"]
+
+
+def soft_threshold(delta: np.ndarray, threshold: float) -> np.ndarray:
+    """Soft thresholding ``sign(d) · (|d| − threshold)_+`` (pamr ``soft.shrink``)."""
+    dif = np.abs(delta) - threshold
+    return np.sign(delta) * dif * (dif > 0)
+
+
+def balanced_folds(y, n_folds: int | None = None, random_state=None) -> list[np.ndarray]:
+    """Class-balanced cross-validation folds, as pamr's ``balanced.folds``.
+
+    The samples of each class are shuffled and dealt to the folds in turn, starting at
+    the first fold for every class, so each fold holds ``floor`` or ``ceil`` of
+    ``n_k / n_folds`` samples of class *k*. The default number of folds is
+    ``min(smallest class size, 10)``; it never exceeds the largest class size.
+
+    Parameters
+    ----------
+    y
+        Class labels.
+    n_folds
+        Number of folds (default: pamr's).
+    random_state
+        Seed or ``numpy.random.Generator``.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        Sorted sample positions of each fold.
+    """
+    y = np.asarray(y)
+    classes, counts = np.unique(y, return_counts=True)
+    if n_folds is None:
+        n_folds = min(int(counts.min()), 10)
+    n_folds = min(int(n_folds), int(counts.max()))
+    if n_folds < 2:
+        raise InputError(f"balanced folds need at least 2 folds; got {n_folds} "
+                         f"(class sizes {dict(zip(classes.tolist(), counts.tolist()))})")
+    rng = np.random.default_rng(random_state)
+    folds: list[list[int]] = [[] for _ in range(n_folds)]
+    for cls in classes:
+        members = rng.permutation(np.flatnonzero(y == cls))
+        for i, sample in enumerate(members):
+            folds[i % n_folds].append(int(sample))
+    return [np.sort(np.asarray(f, dtype=int)) for f in folds]
+
+
+@dataclass
+class _Centroids:
+    """Centroid statistics of one training set (genes in columns)."""
+
+    centroids: np.ndarray        # K × p
+    overall: np.ndarray          # p
+    sd: np.ndarray               # p, s_i + s0
+    offset: float                # s0
+    delta: np.ndarray            # K × p, d_ik
+
+
+def _centroid_stats(x: np.ndarray, codes: np.ndarray, n_classes: int, offset_percent: float,
+                    se_scale: np.ndarray | None = None) -> tuple[_Centroids, np.ndarray]:
+    n = x.shape[0]
+    indicator = np.zeros((n, n_classes))
+    indicator[np.arange(n), codes] = 1.0
+    n_k = indicator.sum(axis=0)
+    if np.any(n_k < 2):
+        raise InputError("PAM: each class needs at least 2 samples in every training set; "
+                         f"class sizes {n_k.astype(int).tolist()}")
+    centroids = (indicator.T @ x) / n_k[:, None]
+    residual = x - indicator @ centroids
+    s = np.sqrt((residual ** 2).sum(axis=0) / (n - n_classes))
+    offset = float(np.percentile(s, offset_percent))
+    sd = s + offset
+    overall = x.mean(axis=0)
+    if se_scale is None:
+        se_scale = np.sqrt(1.0 / n_k - 1.0 / n)
+    delta = (centroids - overall) / sd / se_scale[:, None]
+    return _Centroids(centroids, overall, sd, offset, delta), se_scale
+
+
+def _discriminant(z: np.ndarray, shrunk: np.ndarray, log_prior: np.ndarray) -> np.ndarray:
+    """δ_k for standardised samples ``z`` (n × p) and shrunken differences (K × p)."""
+    active = np.any(shrunk != 0, axis=0)
+    if not active.any():
+        return np.tile(log_prior, (z.shape[0], 1))
+    c = shrunk[:, active]
+    return z[:, active] @ c.T - 0.5 * (c ** 2).sum(axis=1) + log_prior
+
+
+def _softmax(scores: np.ndarray) -> np.ndarray:
+    e = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+class NearestShrunkenCentroids:
+    """PAM classifier: nearest shrunken centroids with a cross-validated threshold.
+
+    Parameters
+    ----------
+    n_threshold
+        Number of thresholds in the grid ``linspace(0, max|d_ik|, n_threshold)``.
+    thresholds
+        An explicit threshold grid instead.
+    threshold
+        Use this threshold for prediction and the signature instead of the CV choice.
+    offset_percent
+        ``s0`` is this percentile of the gene SDs (50: the median, Tibshirani 2002).
+    prior
+        Class priors: ``None`` for the class proportions (pamr's default), ``"uniform"``,
+        or a mapping class → prior.
+    n_folds
+        CV folds (default ``min(smallest class, 10)`` as pamr); ``0`` skips CV.
+    random_state
+        Seed of the balanced folds.
+
+    Attributes
+    ----------
+    classes_, prior_, centroids_, overall_centroid_, sd_, offset_, se_scale_, delta_
+        Training statistics (``sd_`` includes ``s0 = offset_``; ``delta_`` is d_ik,
+        classes × genes).
+    thresholds_, n_genes_, train_errors_
+        The grid, the number of genes kept and the training error rate per threshold.
+    folds_, cv_errors_, cv_probabilities_
+        Balanced folds, CV error rate per threshold, CV posteriors (n × K × thresholds).
+    threshold_
+        The threshold used by :meth:`predict` (CV choice unless ``threshold`` given).
+
+    References
+    ----------
+    Tibshirani R, Hastie T, Narasimhan B, Chu G (2002). Diagnosis of multiple cancer
+    types by shrunken centroids of gene expression. PNAS 99, 6567–6572.
+    Tibshirani R et al. (2003). Class prediction by nearest shrunken centroids, with
+    applications to DNA microarrays. Stat Sci 18, 104–117.
+    """
+
+    def __init__(self, n_threshold: int = 30, thresholds=None, threshold: float | None = None,
+                 offset_percent: float = 50.0, prior=None, n_folds: int | None = None,
+                 random_state=0):
+        self.n_threshold = n_threshold
+        self.thresholds = thresholds
+        self.threshold = threshold
+        self.offset_percent = offset_percent
+        self.prior = prior
+        self.n_folds = n_folds
+        self.random_state = random_state
+
+    # -- fitting -------------------------------------------------------------------------
+    def _prior(self, y: np.ndarray) -> np.ndarray:
+        n_k = np.array([(y == c).sum() for c in self.classes_], dtype=float)
+        if self.prior is None:
+            return n_k / n_k.sum()
+        if isinstance(self.prior, str):
+            if self.prior != "uniform":
+                raise InputError(f"prior must be None, 'uniform' or a mapping; got {self.prior!r}")
+            return np.full(len(self.classes_), 1.0 / len(self.classes_))
+        prior = np.array([float(self.prior[c]) for c in self.classes_])
+        if np.any(prior <= 0) or not np.isclose(prior.sum(), 1.0):
+            raise InputError(f"prior must be positive and sum to 1; got {prior.tolist()}")
+        return prior
+
+    def fit(self, X: pd.DataFrame, y) -> "NearestShrunkenCentroids":
+        """Fit centroids, the threshold grid and (unless ``n_folds=0``) the CV errors.
+
+        Parameters
+        ----------
+        X
+            Expression, samples × genes (e.g. voom log2-CPM).
+        y
+            Class label per sample (Series aligned on ``X.index``, or array-like).
+        """
+        X, y = self._validate(X, y)
+        self.genes_ = X.columns
+        x = X.to_numpy(dtype=float)
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise InputError(f"PAM needs at least 2 classes; got {self.classes_.tolist()}")
+        self.prior_ = self._prior(y)
+        stats, self.se_scale_ = _centroid_stats(x, codes, len(self.classes_), self.offset_percent)
+        self.centroids_ = stats.centroids
+        self.overall_centroid_ = stats.overall
+        self.sd_ = stats.sd
+        self.offset_ = stats.offset
+        self.delta_ = stats.delta
+        if self.thresholds is not None:
+            grid = np.asarray(self.thresholds, dtype=float)
+        else:
+            grid = np.linspace(0.0, np.abs(stats.delta).max(), self.n_threshold)
+        self.thresholds_ = grid
+        self.n_genes_ = np.array([self._n_active(t) for t in grid])
+        train_prob = self._posteriors(x, stats, grid)
+        self.train_errors_ = (train_prob.argmax(axis=1) != codes[:, None]).mean(axis=0)
+        self._codes = codes
+        self._fit_cv(x, codes, stats)
+        if self.threshold is not None:
+            self.threshold_ = float(self.threshold)
+        elif self.cv_errors_ is not None:
+            best = np.flatnonzero(self.cv_errors_ == self.cv_errors_.min())
+            self.threshold_ = float(grid[best.max()])
+        else:
+            raise InputError("PAM: without cross-validation (n_folds=0) give `threshold`")
+        return self
+
+    def _validate(self, X, y) -> tuple[pd.DataFrame, np.ndarray]:
+        if not isinstance(X, pd.DataFrame):
+            X = pd.DataFrame(np.asarray(X, dtype=float))
+        check_expression(X, "PAM expression")
+        if isinstance(y, pd.Series):
+            if not y.index.equals(X.index):
+                missing = X.index.difference(y.index)
+                if len(missing):
+                    raise InputError(f"PAM: {len(missing)} sample(s) have no class label "
+                                     f"(e.g. {', '.join(map(str, missing[:3]))})")
+                y = y.reindex(X.index)
+            y = y.to_numpy()
+        y = np.asarray(y)
+        if len(y) != X.shape[0]:
+            raise InputError(f"PAM: {len(y)} labels for {X.shape[0]} samples")
+        if pd.isna(y).any():
+            raise InputError("PAM: missing class labels; drop those samples first")
+        return X, y.astype(str)
+
+    def _n_active(self, threshold: float) -> int:
+        return int(np.any(np.abs(self.delta_) - threshold > 0, axis=0).sum())
+
+    def _posteriors(self, x_test: np.ndarray, stats: _Centroids, grid: np.ndarray) -> np.ndarray:
+        """Posteriors n_test × K × len(grid) of a centroid fit at every threshold."""
+        z = (x_test - stats.overall) / stats.sd
+        log_prior = np.log(self.prior_)
+        out = np.empty((x_test.shape[0], len(self.classes_), len(grid)))
+        for j, t in enumerate(grid):
+            shrunk = soft_threshold(stats.delta, t) * self.se_scale_[:, None]
+            out[:, :, j] = _softmax(_discriminant(z, shrunk, log_prior))
+        return out
+
+    def _fit_cv(self, x: np.ndarray, codes: np.ndarray, full: _Centroids) -> None:
+        self.folds_, self.cv_errors_, self.cv_probabilities_ = [], None, None
+        if self.n_folds == 0:
+            return
+        self.folds_ = balanced_folds(codes, self.n_folds, self.random_state)
+        prob = np.empty((x.shape[0], len(self.classes_), len(self.thresholds_)))
+        for test in self.folds_:
+            train = np.setdiff1d(np.arange(x.shape[0]), test)
+            stats, _ = _centroid_stats(x[train], codes[train], len(self.classes_),
+                                       self.offset_percent, se_scale=self.se_scale_)
+            prob[test] = self._posteriors(x[test], stats, self.thresholds_)
+        self.cv_probabilities_ = prob
+        self.cv_errors_ = (prob.argmax(axis=1) != codes[:, None]).mean(axis=0)
+
+    # -- prediction ----------------------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "threshold_"):
+            raise InputError("PAM: call fit() first")
+
+    def _standardised(self, X) -> np.ndarray:
+        if isinstance(X, pd.DataFrame):
+            missing = self.genes_.difference(X.columns)
+            if len(missing):
+                raise InputError(f"PAM: {len(missing)} training gene(s) missing from the new data "
+                                 f"(e.g. {', '.join(map(str, missing[:3]))})")
+            X = X[self.genes_]
+        x = np.asarray(X, dtype=float)
+        return (x - self.overall_centroid_) / self.sd_
+
+    def shrunken_differences(self, threshold: float | None = None) -> pd.DataFrame:
+        """``(x̄'_ik − x̄_i) / (s_i + s0)`` per gene and class (pamr's gene scores)."""
+        self._check_fitted()
+        t = self.threshold_ if threshold is None else float(threshold)
+        shrunk = soft_threshold(self.delta_, t) * self.se_scale_[:, None]
+        return pd.DataFrame(shrunk.T, index=self.genes_, columns=self.classes_)
+
+    def decision_function(self, X, threshold: float | None = None) -> pd.DataFrame:
+        """Discriminant scores δ_k (higher = closer to class *k*'s shrunken centroid)."""
+        self._check_fitted()
+        shrunk = self.shrunken_differences(threshold).to_numpy().T
+        scores = _discriminant(self._standardised(X), shrunk, np.log(self.prior_))
+        index = X.index if isinstance(X, pd.DataFrame) else None
+        return pd.DataFrame(scores, index=index, columns=self.classes_)
+
+    def predict_proba(self, X, threshold: float | None = None) -> pd.DataFrame:
+        """Posterior class probabilities, samples × classes."""
+        scores = self.decision_function(X, threshold)
+        return pd.DataFrame(_softmax(scores.to_numpy()), index=scores.index, columns=scores.columns)
+
+    def predict(self, X, threshold: float | None = None) -> np.ndarray:
+        """The class of largest posterior (the first class on ties, as pamr)."""
+        return self.classes_[self.decision_function(X, threshold).to_numpy().argmax(axis=1)]
+
+    # -- reporting -----------------------------------------------------------------------
+    def cv_table(self) -> pd.DataFrame:
+        """Per threshold: genes kept, training error and CV error (the pamr.cv plot)."""
+        self._check_fitted()
+        table = pd.DataFrame({"threshold": self.thresholds_, "n_genes": self.n_genes_,
+                              "train_error": self.train_errors_})
+        if self.cv_errors_ is not None:
+            table["cv_error"] = self.cv_errors_
+        table["chosen"] = np.isclose(table["threshold"], self.threshold_)
+        return table
+
+    def signature(self, threshold: float | None = None) -> pd.DataFrame:
+        """The signature genes: shrunken centroid difference per class and direction.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per gene with a non-zero shrunken difference, sorted by the largest
+            absolute difference (as ``pamr.listgenes``): ``gene``, ``score_<class>`` for
+            every class, ``max_abs_score``, ``class`` (the class whose centroid moves
+            most) and ``direction`` (``up``/``down`` in that class).
+        """
+        diff = self.shrunken_differences(threshold)
+        diff = diff.loc[(diff != 0).any(axis=1)]
+        top = diff.abs().to_numpy().argmax(axis=1)
+        table = diff.add_prefix("score_")
+        table["max_abs_score"] = diff.abs().max(axis=1)
+        table["class"] = diff.columns.to_numpy()[top]
+        values = diff.to_numpy()[np.arange(len(diff)), top]
+        table["direction"] = np.where(values > 0, "up", "down")
+        table.index.name = "gene"
+        order = np.lexsort((np.arange(len(table)), -table["max_abs_score"].to_numpy()))
+        return table.iloc[order].reset_index()
+
+    def __repr__(self) -> str:
+        if not hasattr(self, "threshold_"):
+            return f"NearestShrunkenCentroids(n_threshold={self.n_threshold}, unfitted)"
+        return (f"NearestShrunkenCentroids(classes={self.classes_.tolist()}, "
+                f"threshold={self.threshold_:.4g}, genes={self._n_active(self.threshold_)})")
+
+
+def pam_signature(expr: pd.DataFrame, groups: pd.Series, n_folds: int | None = 10,
+                  random_state=0, **kwargs) -> tuple[NearestShrunkenCentroids, pd.DataFrame]:
+    """Fit PAM with a cross-validated threshold and return ``(model, signature table)``.
+
+    Samples without a group label are left out, with a warning. See
+    :class:`NearestShrunkenCentroids` for the method and its references.
+    """
+    if not isinstance(groups, pd.Series):
+        raise InputError("groups: expected a pandas Series of labels indexed by sample")
+    labels = groups.copy()
+    labels.index = labels.index.map(str)
+    expr = expr.copy()
+    expr.index = expr.index.map(str)
+    labels = labels.reindex(expr.index)
+    keep = labels.notna() & (labels.astype(str).str.strip() != "")
+    if not keep.any():
+        raise InputError("groups: no sample of the expression table has a group label")
+    if not keep.all():
+        dropped = list(expr.index[~keep])
+        warnings.warn(f"groups: {len(dropped)} sample(s) without a group label were left out "
+                      f"(e.g. {', '.join(dropped[:3])})", stacklevel=2)
+    model = NearestShrunkenCentroids(n_folds=n_folds, random_state=random_state, **kwargs)
+    model.fit(expr.loc[keep], labels[keep].astype(str))
+    return model, model.signature()
