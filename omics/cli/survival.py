@@ -1,0 +1,386 @@
+"""``omics km``, ``omics cox``, ``omics cindex``, ``omics associate``: survival and association.
+
+Thin wrappers: read the clinical table (and optionally the cluster groups), recode and
+select patients, call :mod:`omics.survival` / :mod:`omics.stats.association`, write CSV,
+Markdown, HTML and PNG into ``--out`` with ``provenance.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+from omics.cli._common import add_command
+from omics.data.io import read_table, write_table
+from omics.data.provenance import write_provenance
+from omics.data.validate import InputError, check_unique_ids
+
+
+# ---------------------------------------------------------------------- parsing helpers
+def _pairs(items, what: str, sep: str = "=") -> dict[str, str]:
+    out = {}
+    for item in items or []:
+        if sep not in item:
+            raise InputError(f"--{what}: expected NAME{sep}VALUE, got {item!r}")
+        k, v = item.split(sep, 1)
+        if not k.strip():
+            raise InputError(f"--{what}: empty name in {item!r}")
+        out[k.strip()] = v.strip()
+    return out
+
+
+def _recodes(items) -> dict[str, dict[str, str]]:
+    """``grade:I=I/II,II=I/II`` → ``{"grade": {"I": "I/II", "II": "I/II"}}``."""
+    out: dict[str, dict[str, str]] = {}
+    for item in items or []:
+        if ":" not in item:
+            raise InputError(f"--recode: expected COLUMN:OLD=NEW,OLD=NEW, got {item!r}")
+        col, spec = item.split(":", 1)
+        out.setdefault(col.strip(), {}).update(_pairs(spec.split(","), "recode"))
+    return out
+
+
+def _csv_list(text: str | None) -> list[str]:
+    return [t.strip() for t in (text or "").split(",") if t.strip()]
+
+
+def _float_list(text: str) -> list[float]:
+    try:
+        return [float(t) for t in _csv_list(text)]
+    except ValueError as exc:
+        raise InputError(f"expected numbers separated by commas, got {text!r}") from exc
+
+
+def _add_inputs(p: argparse.ArgumentParser, survival: bool = True) -> None:
+    p.add_argument("--clinical", required=True, help="clinical table (CSV/TSV/XLSX), one row per patient")
+    p.add_argument("--groups", help="cluster labels (e.g. tables/cluster/groups.csv), joined on the ID")
+    p.add_argument("--id-column", default="patient_id", help="patient ID column of both tables")
+    if survival:
+        p.add_argument("--time", default="mfs_time", help="survival time column")
+        p.add_argument("--event", default="mfs_event", help="event column (0/1)")
+    p.add_argument("--require", action="append", default=[], metavar="COLUMN",
+                   help="keep only patients with a value in COLUMN (e.g. rna for the RNA sub-cohort); repeatable")
+    p.add_argument("--recode", action="append", default=[], metavar="COL:OLD=NEW,...",
+                   help="merge categories, e.g. 'grade:I=I/II,II=I/II'; repeatable")
+    p.add_argument("--reference", action="append", default=[], metavar="COL=LEVEL",
+                   help="reference level of a categorical covariate, e.g. 'histotype=M/RC LPS'; repeatable")
+    p.add_argument("--label", action="append", default=[], metavar="NAME=TEXT",
+                   help="display name of a grouping/model in tables and figures; repeatable")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--figures", default=None, help="folder of the PNG figures (default: --out)")
+
+
+def _load(args) -> pd.DataFrame:
+    from omics.survival.design import recode
+    clinical = read_table(args.clinical)
+    if args.id_column not in clinical.columns:
+        raise InputError(f"{args.clinical}: no ID column {args.id_column!r}")
+    check_unique_ids(clinical[args.id_column], args.clinical)
+    clinical = clinical.set_index(args.id_column)
+    clinical.index = clinical.index.astype(str)
+    if args.groups:
+        groups = read_table(args.groups, dtype=str, keep_default_na=False, na_values=[""])
+        if args.id_column not in groups.columns:
+            raise InputError(f"{args.groups}: no ID column {args.id_column!r}")
+        check_unique_ids(groups[args.id_column], args.groups)
+        groups = groups.set_index(args.id_column)
+        shared = groups.index.intersection(clinical.index)
+        if len(shared) == 0:
+            raise InputError(f"no patient IDs in common between {args.clinical} and {args.groups}")
+        clinical = clinical.drop(columns=[c for c in groups.columns if c in clinical.columns])
+        clinical = clinical.join(groups, how="left")
+    for col in args.require:
+        if col not in clinical.columns:
+            raise InputError(f"--require {col}: no such column")
+        keep = clinical[col].notna() & (clinical[col].astype(str).str.strip() != "")
+        clinical = clinical[keep]
+    if clinical.empty:
+        raise InputError("no patient left after --require")
+    return recode(clinical, _recodes(args.recode))
+
+
+def _figures(args) -> Path:
+    return Path(args.figures or args.out)
+
+
+def _finish(args, step: str, out: Path, extra: dict | None = None) -> None:
+    params = {k: v for k, v in vars(args).items() if k not in ("handler",)}
+    params.update(extra or {})
+    inputs = [p for p in (args.clinical, getattr(args, "groups", None)) if p]
+    write_provenance(out, step, params, seed=getattr(args, "seed", None), inputs=inputs)
+
+
+# ---------------------------------------------------------------------- km
+def _km(args) -> int:
+    from omics.plotting.survival import km_plot
+    from omics.survival import kaplan_meier, logrank_test, pairwise_logrank
+    from omics.survival._prep import complete_cases
+    data = _load(args)
+    out = Path(args.out)
+    labels = _pairs(args.label, "label")
+    times = _float_list(args.times)
+    summaries, tests, pairs = [], [], []
+    for by in args.by:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cc = complete_cases(data, args.time, args.event, [by], source=args.clinical)
+        g = cc.data[by].astype(str).to_numpy()
+        km = kaplan_meier(cc.time, cc.event, g, conf_type=args.conf_type)
+        write_table(km.table, out / f"km_{by}.csv", index=False)
+        med = km.median().rename(columns={"lower": "median_lower", "upper": "median_upper"})
+        at = km.survival_at(times)
+        wide = med
+        for t in times:
+            part = at[at.time == t].set_index("group")[["surv", "lower", "upper", "n_risk"]]
+            part.columns = [f"{c}_{t:g}" for c in part.columns]
+            wide = wide.merge(part, left_on="group", right_index=True)
+        wide.insert(0, "grouping", by)
+        summaries.append(wide)
+        lr = logrank_test(cc.time, cc.event, g) if len(km.groups) > 1 else None
+        if lr is not None:
+            tests.append({"grouping": by, "n": len(g), "dropped": cc.n_dropped, "chisq": lr.statistic,
+                          "df": lr.df, "p": lr.p_value})
+            pw = pairwise_logrank(cc.time, cc.event, g)
+            pw.insert(0, "grouping", by)
+            pairs.append(pw)
+        km_plot(km, lr, title=labels.get(by, by), xlabel=args.xlabel, ylabel=args.ylabel,
+                out=_figures(args) / f"km_{args.prefix}{by}.png")
+    write_table(pd.concat(summaries, ignore_index=True), out / "km_summary.csv", index=False)
+    write_table(pd.DataFrame(tests, columns=["grouping", "n", "dropped", "chisq", "df", "p"]),
+                out / "logrank.csv", index=False)
+    if pairs:
+        write_table(pd.concat(pairs, ignore_index=True), out / "logrank_pairwise.csv", index=False)
+    _finish(args, "km", out)
+    return 0
+
+
+# ---------------------------------------------------------------------- cox
+def _cox(args) -> int:
+    from omics.plotting.survival import forest_plot
+    from omics.report.survival import survival_footnotes, survival_report
+    from omics.report.tables import render_table
+    from omics.survival import cox_table, stepwise_cox
+    from omics.survival.cox import CoxModel
+    from omics.survival.tables import survival_table
+    data = _load(args)
+    out = Path(args.out)
+    labels = _pairs(args.label, "label")
+    reference = _pairs(args.reference, "reference")
+    covariates = _csv_list(args.covariates)
+    tab = survival_table(data, args.by, args.time, args.event, covariates=covariates,
+                         reference=reference, at=args.at)
+    write_table(tab, out / "survival_table_tidy.csv", index=False)
+    report = survival_report(tab, labels, time_label=args.at_label)
+    render_table(report, out, "table_survival", title=args.title,
+                 footnotes=survival_footnotes(tab, covariates, reference, endpoint=args.endpoint))
+    for by in args.by:
+        refs = {**reference}
+        if covariates:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                model = CoxModel(" + ".join([by, *covariates]), reference=refs).fit(data, args.time, args.event)
+            ct = cox_table(model)
+            write_table(ct, out / f"cox_{by}_multivariable.csv", index=False)
+            write_table(model.global_tests(), out / f"cox_{by}_multivariable_tests.csv", index=False)
+            if args.ph_test:
+                write_table(model.ph_test(), out / f"cox_{by}_multivariable_ph.csv", index=False)
+            ct = ct.assign(label=[f"{v}: {lv}" + (" (ref.)" if r else "") if lv else v
+                                  for v, lv, r in zip(ct.variable, ct.level, ct.reference)])
+            forest_plot(ct, title=f"{labels.get(by, by)}, multivariable",
+                        out=_figures(args) / f"forest_{by}.png")
+    if args.stepwise:
+        full = " + ".join([*args.by, *covariates])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            step = stepwise_cox(data, full, args.time, args.event, reference=reference)
+        write_table(step.path, out / "stepwise_path.csv", index=False)
+        write_table(step.candidates, out / "stepwise_candidates.csv", index=False)
+        write_table(cox_table(step.model), out / "stepwise_model.csv", index=False)
+    _finish(args, "cox", out)
+    return 0
+
+
+# ---------------------------------------------------------------------- cindex
+def _cindex(args) -> int:
+    from omics.plotting.survival import cindex_plot
+    from omics.report.survival import cindex_footnotes, cindex_report, model_report
+    from omics.report.tables import render_table
+    from omics.survival import cindex_models
+    from omics.survival.tables import model_table
+    data = _load(args)
+    out = Path(args.out)
+    labels = _pairs(args.label, "label")
+    reference = _pairs(args.reference, "reference")
+    models = _pairs(args.model, "model")
+    if not models:
+        raise InputError("give at least one --model NAME=FORMULA")
+    comparisons = []
+    for item in args.compare:
+        a, sep, b = item.partition(":")
+        if not sep:
+            raise InputError(f"--compare: expected MODEL_A:MODEL_B, got {item!r}")
+        comparisons.append((a.strip(), b.strip()))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = cindex_models(data, models, args.time, args.event, comparisons=comparisons,
+                            reference=reference, folds=args.folds, repeats=args.repeats,
+                            n_boot=args.n_boot, seed=args.seed, n_jobs=args.n_jobs, interval=args.interval)
+        mt = model_table(data, models, args.time, args.event, reference=reference, at=args.at,
+                         cindex=res.estimates)
+    write_table(res.estimates, out / "cindex.csv", index=False)
+    write_table(res.comparisons, out / "cindex_comparisons.csv", index=False)
+    write_table(res.fold_values, out / "cindex_folds.csv", index=False)
+    write_table(res.boot, out / "cindex_bootstrap.csv", index=False)
+    write_table(mt, out / "model_table_tidy.csv", index=False)
+    render_table(cindex_report(res.estimates, res.comparisons, labels), out, "table_cindex",
+                 title=args.title, footnotes=cindex_footnotes(res.params) +
+                 [f"{res.n} patients, {res.events} events; {res.n_dropped} dropped for missing values."])
+    render_table(model_report(mt, labels, time_label=args.at_label), out, "table_models", title=args.title,
+                 footnotes=cindex_footnotes(res.params))
+    cindex_plot(res.estimates, res.comparisons, labels, title=args.title, out=_figures(args) / "cindex.png")
+    _finish(args, "cindex", out)
+    return 0
+
+
+# ---------------------------------------------------------------------- associate
+def _associate(args) -> int:
+    from omics.report.tables import association_footnotes, association_report, render_table
+    from omics.stats.association import association_table
+    data = _load(args)
+    out = Path(args.out)
+    variables = _csv_list(args.variables)
+    categorical = _csv_list(args.categorical) or None
+    tab = association_table(data, args.by, variables, categorical=categorical,
+                            categorical_method=args.categorical_test, continuous_method=args.continuous_test,
+                            adjust=args.adjust, seed=args.seed)
+    write_table(tab.tests, out / "association_tests.csv", index=False)
+    write_table(tab.cells, out / "association_cells.csv", index=False)
+    render_table(association_report(tab), out, "table_association", title=args.title,
+                 footnotes=association_footnotes(tab))
+    _finish(args, "associate", out)
+    return 0
+
+
+# ---------------------------------------------------------------------- characteristics
+def _subset_masks(data: pd.DataFrame, items) -> dict[str, pd.Series]:
+    """``NAME=all`` or ``NAME=COLUMN=VALUE`` or ``NAME=COLUMN`` (non-empty) → boolean masks."""
+    masks = {}
+    for item in items:
+        name, sep, rule = item.partition("=")
+        if not sep or not name.strip():
+            raise InputError(f"--subset: expected NAME=all, NAME=COLUMN or NAME=COLUMN=VALUE, got {item!r}")
+        col, sep2, value = rule.partition("=")
+        if col == "all":
+            masks[name] = pd.Series(True, index=data.index)
+            continue
+        if col not in data.columns:
+            raise InputError(f"--subset {item!r}: no column {col!r}")
+        text = data[col].astype(str).str.strip()
+        if sep2:
+            try:
+                hit = pd.to_numeric(data[col], errors="coerce") == float(value)
+            except ValueError:
+                hit = pd.Series(False, index=data.index)
+            masks[name] = (text == value) | hit
+        else:
+            masks[name] = data[col].notna() & (text != "")
+    return masks
+
+
+def _characteristics(args) -> int:
+    from omics.report.tables import characteristics_report, render_table
+    from omics.stats.association import characteristics_table
+    data = _load(args)
+    out = Path(args.out)
+    masks = _subset_masks(data, args.subset or ["All=all"])
+    compare = None
+    if args.compare:
+        a, sep, b = args.compare.partition(":")
+        if not sep:
+            raise InputError(f"--compare: expected A:B, got {args.compare!r}")
+        compare = (a.strip(), b.strip())
+    tab = characteristics_table(data, masks, _csv_list(args.variables), compare=compare,
+                                categorical=_csv_list(args.categorical) or None,
+                                categorical_method=args.categorical_test, seed=args.seed)
+    write_table(tab.cells, out / "characteristics_cells.csv", index=False)
+    write_table(tab.tests, out / "characteristics_tests.csv", index=False)
+    notes = [f"{k}: n = {int(m.sum())}" for k, m in masks.items()]
+    if compare:
+        notes.append("Tests between " + " and ".join(compare) + ": " + "; ".join(
+            f"{r.variable} ({r.test})" for r in tab.tests.itertuples()))
+    notes.append("Cells: n/N (%) with N = patients with a value; mean ± SD and median (range).")
+    render_table(characteristics_report(tab), out, "table_characteristics", title=args.title, footnotes=notes)
+    _finish(args, "characteristics", out)
+    return 0
+
+
+def register(subparsers) -> None:
+    p = add_command(subparsers, "km", _km, "Kaplan–Meier curves, log-rank tests and KM plots per grouping")
+    _add_inputs(p)
+    p.add_argument("--by", action="append", required=True, help="grouping column; repeatable")
+    p.add_argument("--times", default="24,60", help="times for survival probabilities (e.g. months)")
+    p.add_argument("--prefix", default="", help="prefix of the figure names (km_<prefix><grouping>.png)")
+    p.add_argument("--conf-type", default="log", choices=["log", "log-log", "plain"])
+    p.add_argument("--xlabel", default="Time (months)")
+    p.add_argument("--ylabel", default="Metastasis-free survival")
+
+    p = add_command(subparsers, "cox", _cox,
+                    "Survival table per grouping: KM at a time point, log-rank, univariable and "
+                    "multivariable Cox (study Table 3); optional stepwise AIC")
+    _add_inputs(p)
+    p.add_argument("--by", action="append", required=True, help="grouping column; repeatable")
+    p.add_argument("--covariates", default="", help="multivariable adjustment covariates, comma-separated")
+    p.add_argument("--at", type=float, default=60.0, help="time of the survival probability column")
+    p.add_argument("--at-label", default=None, help="header of that column (default 'Survival at T')")
+    p.add_argument("--endpoint", default="metastasis-free survival")
+    p.add_argument("--title", default=None)
+    p.add_argument("--stepwise", action="store_true",
+                   help="backward stepwise AIC over all groupings + covariates")
+    p.add_argument("--ph-test", action="store_true", help="Schoenfeld PH test of each multivariable model")
+
+    p = add_command(subparsers, "cindex", _cindex,
+                    "Cross-validated C-index of Cox models (NAME=FORMULA) with paired-bootstrap "
+                    "comparisons (study Table 4, Fig. 2d)")
+    _add_inputs(p)
+    p.add_argument("--model", action="append", default=[], metavar="NAME=FORMULA",
+                   help="e.g. rna=rna, combined='rna + hrf', interaction='rna * hrf'; repeatable")
+    p.add_argument("--compare", action="append", default=[], metavar="A:B",
+                   help="bootstrap ΔC = C(A) − C(B); repeatable")
+    p.add_argument("--folds", type=int, default=5)
+    p.add_argument("--repeats", type=int, default=1)
+    p.add_argument("--n-boot", type=int, default=1000)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--n-jobs", type=int, default=1)
+    p.add_argument("--interval", default="percentile", choices=["percentile", "bc"],
+                   help="bootstrap interval: plain or bias-corrected percentile")
+    p.add_argument("--at", type=float, default=60.0)
+    p.add_argument("--at-label", default=None)
+    p.add_argument("--title", default=None)
+
+    p = add_command(subparsers, "associate", _associate,
+                    "Association of groupings with clinical variables (chi²/Fisher, t/ANOVA or "
+                    "Mann–Whitney/Kruskal–Wallis; study Table 2)")
+    _add_inputs(p, survival=False)
+    p.add_argument("--by", action="append", required=True, help="grouping column; repeatable")
+    p.add_argument("--variables", required=True, help="clinical columns, comma-separated")
+    p.add_argument("--categorical", default="", help="columns to treat as categorical (default: non-numeric)")
+    p.add_argument("--categorical-test", default="auto", choices=["auto", "chi2", "fisher"])
+    p.add_argument("--continuous-test", default="auto", choices=["auto", "parametric", "nonparametric"])
+    p.add_argument("--adjust", default=None, choices=["BH"])
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--title", default=None)
+
+    p = add_command(subparsers, "characteristics", _characteristics,
+                    "Cohort characteristics by subset with tests between two subsets (study Table 1)")
+    _add_inputs(p, survival=False)
+    p.add_argument("--subset", action="append", default=[], metavar="NAME=all|COLUMN|COLUMN=VALUE",
+                   help="e.g. All=all, 'RNA-seq=has_rna=1', Training=cohort=training; repeatable")
+    p.add_argument("--compare", default=None, metavar="A:B", help="test subset A against subset B (disjoint)")
+    p.add_argument("--variables", required=True, help="clinical columns, comma-separated")
+    p.add_argument("--categorical", default="", help="columns to treat as categorical (default: non-numeric)")
+    p.add_argument("--categorical-test", default="auto", choices=["auto", "chi2", "fisher"])
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--title", default=None)
