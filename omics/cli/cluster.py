@@ -1,0 +1,191 @@
+"""``omics consensus``, ``omics hierarchical``, ``omics assign`` and ``omics hybrid``.
+
+Thin wrappers over :mod:`omics.cluster`; every command writes into ``--out DIR`` (atomically)
+with a ``provenance.json``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from omics.cli._common import add_command, int_range
+from omics.cluster import (DISTANCES, LINKAGES, SCALINGS, CentroidClassifier, consensus_cluster,
+                           hierarchical_cluster, hybrid_groups, partition_agreement)
+from omics.data.io import read_table, write_table
+from omics.data.provenance import write_provenance
+from omics.data.validate import InputError
+
+
+def _features(path: str) -> pd.DataFrame:
+    frame = read_table(path, index_col=0)
+    frame.index = frame.index.astype(str)
+    return frame
+
+
+def _labels(path: str, column: str | None, source: str) -> pd.Series:
+    table = read_table(path, index_col=0, dtype=str, keep_default_na=False)
+    table.index = table.index.astype(str)
+    if column is None:
+        if table.shape[1] != 1:
+            raise InputError(f"{path}: {table.shape[1]} label columns ({', '.join(table.columns)}); "
+                             f"choose one with --{source}-column")
+        column = table.columns[0]
+    if column not in table.columns:
+        raise InputError(f"{path}: no label column {column!r}; available: {', '.join(table.columns)}")
+    return table[column].replace("", pd.NA).rename(column)
+
+
+def _add_clustering_options(parser, linkage_help: str) -> None:
+    parser.add_argument("--distance", choices=DISTANCES, default="pearson", help="distance between patients")
+    parser.add_argument("--linkage", choices=LINKAGES, default="average", help=linkage_help)
+    parser.add_argument("--scale", choices=SCALINGS, default="none",
+                        help="feature scaling over patients before clustering")
+
+
+def _drop_constant(features: pd.DataFrame, path: str) -> tuple[pd.DataFrame, list[str]]:
+    """Drop zero-variance features, saying which (for --drop-constant)."""
+    numeric = features.select_dtypes("number")
+    constant = [str(c) for c in numeric.columns[numeric.nunique(dropna=False) <= 1]]
+    if constant:
+        print(f"{path}: dropped {len(constant)} constant feature(s): {', '.join(constant)}")
+    return features.drop(columns=constant), constant
+
+
+def run_consensus(args) -> int:
+    features = _features(args.features)
+    dropped = []
+    if args.drop_constant:
+        features, dropped = _drop_constant(features, args.features)
+    result = consensus_cluster(features, k=args.k, reps=args.reps, p_item=args.p_item,
+                               p_feature=args.p_feature, distance=args.distance, linkage=args.linkage,
+                               final_linkage=args.final_linkage, scale=args.scale, seed=args.seed,
+                               n_jobs=args.n_jobs, pac_window=tuple(args.pac_window),
+                               progress=args.progress, source=args.features)
+    out = Path(args.out)
+    labels = result.labels.rename_axis("patient_id")
+    write_table(labels, out / "labels.csv")
+    write_table(result.summary.reset_index(), out / "summary.csv", index=False)
+    write_table(result.cdf.reset_index(), out / "cdf.csv", index=False)
+    write_table(result.item_consensus, out / "item_consensus.csv", index=False)
+    write_table(result.cluster_consensus, out / "cluster_consensus.csv", index=False)
+    for k in result.ks:
+        write_table(result.consensus_frame(k).rename_axis("patient_id"), out / f"consensus_k{k}.csv")
+    if not args.no_figures:
+        from omics.plotting.cluster import save_consensus_figures
+
+        prefix = f"{args.name}_" if args.name else ""
+        save_consensus_figures(result, args.figures or out / "figures", prefix=prefix)
+    params = {key: value for key, value in vars(args).items() if key not in ("handler", "command")}
+    params.update(suggested_k=result.suggested_k, suggested_k_rule=result.suggested_k_rule,
+                  seed_entropy=result.params["seed_entropy"], n_patients=len(result.patients),
+                  n_features=result.params["n_features"], dropped_constant_features=dropped)
+    write_provenance(out, "consensus", params, seed=args.seed, inputs=[args.features])
+    print(f"{len(result.patients)} patients × {result.params['n_features']} features; "
+          f"suggested K = {result.suggested_k} ({result.suggested_k_rule}); outputs in {out}")
+    return 0
+
+
+def run_hierarchical(args) -> int:
+    features = _features(args.features)
+    result = hierarchical_cluster(features, k=args.k, distance=args.distance, linkage=args.linkage,
+                                  scale=args.scale, source=args.features)
+    out = Path(args.out)
+    write_table(result.labels.rename_axis("patient_id"), out / "labels.csv")
+    params = {key: value for key, value in vars(args).items() if key not in ("handler", "command")}
+    write_provenance(out, "hierarchical", params, inputs=[args.features])
+    print(repr(result))
+    return 0
+
+
+def run_assign(args) -> int:
+    train = _features(args.train)
+    labels = _labels(args.labels, args.column, "labels").dropna()
+    unlabelled = train.index.difference(labels.index)
+    if len(unlabelled):
+        raise InputError(f"{args.train}: {len(unlabelled)} training patient(s) have no label in "
+                         f"{args.labels}: {', '.join(unlabelled[:5])}")
+    new = _features(args.new)
+    model = CentroidClassifier(distance=args.distance, scale=args.scale).fit(train, labels.loc[train.index])
+    distances = model.transform(new)
+    table = pd.DataFrame({"cluster": model.predict(new)}, index=distances.index)
+    table = table.join(distances.add_prefix("distance_"))
+    table.index.name = "patient_id"
+    out = Path(args.out)
+    write_table(table, out / "assignments.csv")
+    write_table(model.centroids_, out / "centroids.csv")
+    params = {key: value for key, value in vars(args).items() if key not in ("handler", "command")}
+    write_provenance(out, "assign", params, inputs=[args.train, args.labels, args.new])
+    print(f"assigned {len(table)} patients: " +
+          ", ".join(f"{c} {n}" for c, n in table["cluster"].value_counts().sort_index().items()))
+    return 0
+
+
+def run_hybrid(args) -> int:
+    a = _labels(args.a, args.a_column, "a")
+    b = _labels(args.b, args.b_column, "b")
+    groups = hybrid_groups(a, b, names=(args.a_name, args.b_name), level=args.level)
+    agreement = partition_agreement(a, b)
+    out = Path(args.out)
+    write_table(groups, out / "groups.csv")
+    write_table(agreement.to_frame(), out / "agreement.csv", index=False)
+    write_table(agreement.crosstab, out / "agreement_crosstab.csv")
+    params = {key: value for key, value in vars(args).items() if key not in ("handler", "command")}
+    write_provenance(out, "hybrid", params, inputs=[args.a, args.b])
+    print(repr(agreement))
+    return 0
+
+
+def register(subparsers) -> None:
+    p = add_command(subparsers, "consensus", run_consensus,
+                    help="consensus clustering of patients (ConsensusClusterPlus semantics)")
+    p.add_argument("features", help="patients × features table (first column: patient ID)")
+    p.add_argument("--k", type=int_range, default=list(range(2, 7)), help="numbers of clusters, e.g. 2-6")
+    p.add_argument("--reps", type=int, default=1000, help="number of resamples")
+    p.add_argument("--p-item", type=float, default=0.8, help="share of patients per resample")
+    p.add_argument("--p-feature", type=float, default=1.0, help="share of features per resample")
+    _add_clustering_options(p, "linkage of the tree grown on each resample")
+    p.add_argument("--final-linkage", choices=LINKAGES, default=None,
+                   help="linkage of the final tree on 1 - consensus (default: --linkage)")
+    p.add_argument("--pac-window", type=float, nargs=2, default=[0.1, 0.9], metavar=("X1", "X2"),
+                   help="consensus window of the PAC")
+    p.add_argument("--drop-constant", action="store_true",
+                   help="drop zero-variance features (listed in the output and provenance) instead of refusing them")
+    p.add_argument("--seed", type=int, default=0, help="seed of the resampling")
+    p.add_argument("--n-jobs", type=int, default=1, help="worker processes (results do not depend on it)")
+    p.add_argument("--name", default="", help="prefix of the figure files (e.g. the modality)")
+    p.add_argument("--figures", default=None, help="folder of the figures (default: OUT/figures)")
+    p.add_argument("--no-figures", action="store_true", help="write no figures")
+    p.add_argument("--progress", action="store_true", help="show a progress bar")
+    p.add_argument("--out", required=True, help="output folder")
+
+    p = add_command(subparsers, "hierarchical", run_hierarchical,
+                    help="plain hierarchical clustering of patients (e.g. deep features)")
+    p.add_argument("features", help="patients × features table (first column: patient ID)")
+    p.add_argument("--k", type=int_range, default=[2], help="numbers of clusters, e.g. 2 or 2-4")
+    _add_clustering_options(p, "linkage")
+    p.add_argument("--out", required=True, help="output folder")
+
+    p = add_command(subparsers, "assign", run_assign,
+                    help="assign new patients to the nearest training-cluster centroid")
+    p.add_argument("--train", required=True, help="training patients × features table")
+    p.add_argument("--labels", required=True, help="training labels table (e.g. labels.csv of `omics consensus`)")
+    p.add_argument("--column", default=None, help="label column (e.g. k3); needed if the table has several")
+    p.add_argument("--new", required=True, help="new patients × features table")
+    p.add_argument("--distance", choices=DISTANCES, default="pearson", help="distance to the centroids")
+    p.add_argument("--scale", choices=SCALINGS, default="none",
+                   help="feature scaling learnt on the training patients")
+    p.add_argument("--out", required=True, help="output folder")
+
+    p = add_command(subparsers, "hybrid", run_hybrid,
+                    help="cross two groupings into hybrid groups (groups.csv) and measure their agreement")
+    p.add_argument("--a", required=True, help="first label table (e.g. hRF labels.csv)")
+    p.add_argument("--a-column", default=None, help="label column of --a (e.g. k3)")
+    p.add_argument("--a-name", default="hRF", help="modality name appended to the labels of --a")
+    p.add_argument("--b", required=True, help="second label table (e.g. RNA labels.csv)")
+    p.add_argument("--b-column", default=None, help="label column of --b (e.g. k2)")
+    p.add_argument("--b-name", default="RNA", help="modality name appended to the labels of --b")
+    p.add_argument("--level", default=None,
+                   help="hybrid level kept in hybrid_binary (default: A_<a-name>×A_<b-name>)")
+    p.add_argument("--out", required=True, help="output folder (gets groups.csv)")
