@@ -154,16 +154,21 @@ def _evaluate(data: _Data, beta: np.ndarray, need_info: bool = True):
     return loglik, score, info
 
 
-def _solve(info: np.ndarray, score: np.ndarray, active: np.ndarray) -> np.ndarray:
+def _solve(info: np.ndarray, score: np.ndarray, active: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Newton step ``info⁻¹ score`` with inactive columns held at zero.
 
     Singular systems (aliased columns) fall back to the pseudo-inverse for that data set
-    only, so a batch's results never depend on which other data sets share it.
+    only, so a batch's results never depend on which other data sets share it. Returns the
+    step and a flag per data set whose system could not be solved at all (a non-finite
+    information matrix, as under complete separation once the coefficients diverge); those
+    get a zero step.
     """
     p = info.shape[-1]
     eye = np.eye(p)
     mat = np.where(active[:, :, None] & active[:, None, :], info, 0.0) + eye * (~active)[:, :, None]
     rhs = np.where(active, score, 0.0)
+    failed = ~(np.isfinite(mat).all(axis=(1, 2)) & np.isfinite(rhs).all(axis=1))
+    mat[failed], rhs[failed] = eye, 0.0
     try:
         step = np.linalg.solve(mat, rhs[..., None])[..., 0]
         bad = ~np.all(np.isfinite(step), axis=1)
@@ -176,8 +181,11 @@ def _solve(info: np.ndarray, score: np.ndarray, active: np.ndarray) -> np.ndarra
             except np.linalg.LinAlgError:
                 bad[i] = True
     for i in np.flatnonzero(bad):
-        step[i] = np.linalg.pinv(mat[i], hermitian=True) @ rhs[i]
-    return step
+        try:
+            step[i] = np.linalg.pinv(mat[i], hermitian=True) @ rhs[i]
+        except np.linalg.LinAlgError:
+            step[i], failed[i] = 0.0, True
+    return step, failed
 
 
 def invert_information(info: np.ndarray, active: np.ndarray) -> np.ndarray:
@@ -259,7 +267,14 @@ def fit_batch(x: np.ndarray, time: np.ndarray, event: np.ndarray,
             break
         idx = np.flatnonzero(todo)
         sub = subset(idx)
-        step = _solve(info[idx], score[idx], active[idx])
+        step, failed = _solve(info[idx], score[idx], active[idx])
+        if failed.any():  # diverging (e.g. separation): keep the last finite fit, not converged
+            todo[idx[failed]] = False
+            keep = ~failed
+            idx, step = idx[keep], step[keep]
+            if idx.size == 0:
+                break
+            sub = subset(idx)
         cand = beta[idx] + step
         ll_new, sc_new, in_new = _evaluate(sub, cand)
         # step halving where the likelihood got worse (or became non-finite)
