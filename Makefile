@@ -12,7 +12,12 @@ DEMO_CONFIG ?= snakemake/config/demo.yaml
 CORES  ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test clean-demo clean help
+# Real MRI test cases with reference features (brain1, breast1, lung1 + baseline CSVs) come
+# from the pyradiomics source distribution; fetched once at setup time, read offline by tests.
+PYRADIOMICS_DATA := .cache/pyradiomics-data
+PYRADIOMICS_STAMP := $(PYRADIOMICS_DATA)/baseline/baseline_glcm.csv
+
+.PHONY: setup test-data demo test clean-demo clean help
 
 help:
 	@echo "make demo   - set up .venv and run the whole workflow on the demo cohort (results/demo)"
@@ -32,12 +37,17 @@ $(STAMP): pyproject.toml Makefile
 	$(PIP) install -e ".[all,dev]"
 	touch $(STAMP)
 
+test-data: $(PYRADIOMICS_STAMP)
+
+$(PYRADIOMICS_STAMP): | $(STAMP)
+	$(BIN)/python tests/_scripts/imaging_fetch_pyradiomics_data.py --dest $(PYRADIOMICS_DATA)
+
 demo: $(STAMP)
 	$(BIN)/snakemake -s snakemake/Snakefile --configfile $(DEMO_CONFIG) \
 		--profile snakemake/profiles/local --cores $(CORES)
 	@echo "Demo results are in results/demo (tables/, figures/, logs/, provenance/)."
 
-test: $(STAMP)
+test: $(STAMP) $(PYRADIOMICS_STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -n $(CORES) $(PYTEST_ARGS)
 
 clean-demo:

@@ -1,0 +1,350 @@
+"""``omics preprocess``, ``omics extract``, ``omics icc``, ``omics rings``, ``omics midslice``:
+the imaging stage's commands (thin wrappers of :mod:`omics.imaging`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from omics.cli._common import add_command
+from omics.data.validate import InputError
+
+
+def _floats(text: str) -> list[float]:
+    try:
+        return [float(x) for x in text.split(",") if x.strip()]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from exc
+
+
+def _ints(text: str) -> list[int]:
+    try:
+        return [int(x) for x in text.split(",") if x.strip()]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from exc
+
+
+def _patients_arg(text: str | None) -> list[str] | None:
+    return [p for p in text.split(",") if p] if text else None
+
+
+def _select(patients, wanted, source):
+    if wanted is None:
+        return patients
+    known = {p.patient_id for p in patients}
+    unknown = [w for w in wanted if w not in known]
+    if unknown:
+        raise InputError(f"{source}: patient(s) not in the manifest: {', '.join(unknown[:5])}")
+    return [p for p in patients if p.patient_id in set(wanted)]
+
+
+def _fit_patients(args, patients):
+    """Patients selected by --fit-on COLUMN=VALUE in the clinical table."""
+    if not args.fit_on:
+        return patients
+    if not args.clinical:
+        raise InputError("--fit-on needs --clinical")
+    from omics.data.io import read_table
+
+    column, _, value = args.fit_on.partition("=")
+    clinical = read_table(args.clinical, index_col=0)
+    if column not in clinical.columns:
+        raise InputError(f"{args.clinical}: no column {column!r} for --fit-on")
+    chosen = set(clinical.index[clinical[column].astype(str) == value].astype(str))
+    selected = [p for p in patients if p.patient_id in chosen]
+    if not selected:
+        raise InputError(f"--fit-on {args.fit_on}: no patient of the manifest matches")
+    return selected
+
+
+# --------------------------------------------------------------------------- preprocess
+def _preprocess(args) -> int:
+    from omics.data.io import write_table
+    from omics.data.provenance import write_provenance
+    from omics.imaging.io import read_image, read_manifest, write_image
+    from omics.imaging.preprocess import PreprocessConfig, build_references, preprocess_files
+
+    out = Path(args.out)
+    patients = read_manifest(args.manifest)
+    config = PreprocessConfig(
+        spacing=None if args.no_resample else tuple(args.spacing), interpolator=args.interpolator,
+        n4=not args.no_n4, n4_shrink_factor=args.shrink_factor, n4_iterations=tuple(args.n4_iterations),
+        histogram_match=not args.no_histogram_match, output_range=tuple(args.output_range),
+        zscore=args.zscore, zscore_in_mask=args.zscore_in_mask)
+    if len(config.output_range) != 2:
+        raise InputError("--output-range takes two numbers, e.g. --output-range=-10000,10000")
+    params = {"config": config.to_dict(), "patients": args.patients, "fit_on": args.fit_on}
+    if args.build_references:
+        fit = _fit_patients(args, patients)
+        refs = build_references(fit, progress=True)
+        for seq, ref in refs.items():
+            write_image(ref, out / f"reference_{seq}.nii.gz")
+        listing = pd.DataFrame({"patient_id": [p.patient_id for p in patients],
+                                "has_repeat": [int(p.repeat_mask is not None) for p in patients],
+                                "n_sequences": [len(p.images) for p in patients]})
+        write_table(listing, out / "patients.csv", index=False)
+        write_provenance(out, "preprocess.references", {**params, "n_patients": len(fit)}, inputs=[args.manifest])
+        print(f"wrote histogram references for {', '.join(refs)} ({len(fit)} patients) to {out}")
+        return 0
+    patients = _select(patients, _patients_arg(args.patients), args.manifest)
+    refs = None
+    if config.histogram_match:
+        if not args.references:
+            raise InputError("histogram matching needs --references DIR (made by `omics preprocess MANIFEST "
+                             "--build-references --out DIR`), or pass --no-histogram-match")
+        refs = {}
+        for seq in sorted({s for p in patients for s in p.images}):
+            path = Path(args.references) / f"reference_{seq}.nii.gz"
+            refs[seq] = read_image(path)
+    rows, steps = [], []
+    for patient in patients:
+        manifest_rows, patient_steps = preprocess_files(patient, out, config, refs)
+        rows.append(manifest_rows)
+        steps.append(patient_steps)
+    write_table(pd.concat(rows, ignore_index=True), out / "manifest.csv", index=False)
+    write_table(pd.concat(steps, ignore_index=True), out / "steps.csv", index=False)
+    write_provenance(out, "preprocess", params, inputs=[args.manifest])
+    print(f"preprocessed {len(patients)} patient(s) into {out}")
+    return 0
+
+
+# --------------------------------------------------------------------------- extract
+def _extract(args) -> int:
+    from omics.data.io import write_table
+    from omics.data.provenance import write_provenance
+    from omics.imaging.extract import extract_cohort, load_preset
+    from omics.imaging.io import read_manifest
+
+    out = Path(args.out)
+    patients = []
+    for manifest in args.manifest:
+        patients += read_manifest(manifest)
+    patients = _select(patients, _patients_arg(args.patients), ", ".join(args.manifest))
+    preset = load_preset(args.preset)
+    rings = args.rings if args.rings is not None else None
+    result = extract_cohort(patients, preset, n_jobs=args.n_jobs, progress=not args.quiet,
+                            ring_distances_mm=rings, repeat=not args.no_repeat)
+    if result.features.empty and not args.allow_failures:
+        reasons = "; ".join(f"{r.patient_id}: {r.reason}" for r in result.failures.head(3).itertuples())
+        raise InputError(f"extraction failed for every patient ({reasons})")
+    write_table(result.features, out / "features.csv")
+    write_table(result.features_repeat, out / "features_repeat.csv")
+    write_table(result.diagnostics, out / "diagnostics.csv", index=False)
+    write_table(result.failures, out / "failures.csv", index=False)
+    write_provenance(out, "extract", {"preset": preset.to_dict(), "rings_mm": rings, "n_jobs": args.n_jobs,
+                                      "n_patients": len(patients), "n_failed": len(result.failures)},
+                     inputs=list(args.manifest))
+    for row in result.failures.itertuples():
+        print(f"omics extract: patient {row.patient_id} ({row.mask}) failed: {row.reason}", file=sys.stderr)
+    print(f"{result!r} -> {out}")
+    return 0
+
+
+# --------------------------------------------------------------------------- icc
+def _read_many(paths: list[str]) -> pd.DataFrame:
+    from omics.data.io import read_table
+
+    frames = []
+    for path in paths:
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"{path}: no such file")
+        if len(Path(path).read_text().strip().splitlines()) < 2:  # header only: a patient without rows
+            continue
+        table = read_table(path, index_col=0)
+        table.index = table.index.astype(str)
+        frames.append(table)
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame()
+    merged = pd.concat(frames, axis=0)
+    dup = merged.index[merged.index.duplicated()].unique()
+    if len(dup):
+        raise InputError(f"patient(s) present in several feature files: {', '.join(map(str, dup[:5]))}")
+    merged.index.name = "patient_id"
+    return merged
+
+
+def _icc(args) -> int:
+    from omics.data.io import read_table, write_table
+    from omics.data.provenance import write_provenance
+    from omics.imaging.icc import apply_icc_filter, feature_icc
+
+    out = Path(args.out)
+    features = _read_many(args.features)
+    if features.empty:
+        raise InputError("no patient in the --features file(s)")
+    if args.icc_table:
+        table = read_table(args.icc_table)
+        selected = apply_icc_filter(features, table)
+        write_table(selected, out / "handcrafted_features.csv")
+        write_provenance(out, "icc.apply", {"icc_table": args.icc_table}, inputs=args.features + [args.icc_table])
+        print(f"kept {selected.shape[1]} ICC-retained features for {selected.shape[0]} patients -> {out}")
+        return 0
+    if not args.repeat:
+        raise InputError("give --repeat FILE(S) (features of the repeat segmentations) or --icc-table")
+    repeat = _read_many(args.repeat)
+    result = feature_icc(features, repeat, icc_type=args.icc_type, threshold=args.threshold)
+    selected = apply_icc_filter(features, result)
+    not_finite = result.table.loc[(result.table["icc"] >= result.threshold) & ~result.table["finite_in_all_patients"],
+                                  "feature"].tolist()
+    if not_finite:
+        print(f"omics icc: {len(not_finite)} feature(s) pass the ICC threshold but have NaN/inf values for some "
+              f"patients and are left out: {', '.join(not_finite[:5])}", file=sys.stderr)
+    write_table(result.table, out / "icc.csv", index=False)
+    write_table(result.retained_counts(), out / "retained_counts.csv", index=False)
+    write_table(selected, out / "handcrafted_features.csv")
+    write_provenance(out, "icc", {"icc_type": result.icc_type, "threshold": result.threshold,
+                                  "n_patients_icc": len(result.patients)}, inputs=args.features + args.repeat)
+    if args.failures:
+        failures = [pd.read_csv(f, dtype=str) for f in args.failures if Path(f).stat().st_size > 0]
+        failures = pd.concat(failures, ignore_index=True) if failures else pd.DataFrame()
+        write_table(failures, out / "extraction_failures.csv", index=False)
+        if len(failures):
+            print(f"omics icc: {len(failures)} extraction(s) failed, patients left out: "
+                  f"{', '.join(failures['patient_id'].astype(str).unique()[:10])}", file=sys.stderr)
+    if args.figures:
+        from omics.data.io import atomic_path
+        from omics.plotting.imaging import plot_icc_distribution
+
+        fig = plot_icc_distribution(result)
+        with atomic_path(Path(args.figures) / "icc_distribution.png") as tmp:
+            fig.savefig(tmp, dpi=120, bbox_inches="tight", format="png")
+    print(f"{result!r} -> {out}")
+    return 0
+
+
+# --------------------------------------------------------------------------- rings / midslice
+def _rings(args) -> int:
+    import numpy as np
+    import SimpleITK as sitk
+
+    from omics.data.io import write_table
+    from omics.data.provenance import write_provenance
+    from omics.imaging.io import read_image, write_image
+    from omics.imaging.masks import roi_masks, validate_mask
+
+    out = Path(args.out)
+    mask = validate_mask(read_image(args.mask), None, args.patient)
+    exclude = read_image(args.exclude) if args.exclude else None
+    rois = roi_masks(mask, args.distances, exclude)
+    voxel = float(np.prod(mask.GetSpacing()))
+    rows = []
+    for name, roi in rois.items():
+        write_image(roi, out / f"{name}.nii.gz")
+        n = int(sitk.GetArrayViewFromImage(roi).sum())
+        rows.append({"roi": name, "voxels": n, "volume_mm3": n * voxel})
+    write_table(pd.DataFrame(rows), out / "volumes.csv", index=False)
+    write_provenance(out, "rings", {"distances_mm": args.distances}, inputs=[args.mask])
+    print(f"wrote {len(rois)} ROI masks to {out}")
+    return 0
+
+
+def _midslice(args) -> int:
+    import SimpleITK as sitk
+
+    from omics.data.io import write_table
+    from omics.data.provenance import write_provenance
+    from omics.imaging.io import read_image, write_image
+    from omics.imaging.masks import mid_slice
+
+    out = Path(args.out)
+    image, mask = read_image(args.image), read_image(args.mask)
+    sl = mid_slice(image, mask, method=args.method, crop=args.crop, margin=args.margin, patient=args.patient)
+    img2d = sitk.GetImageFromArray(sl.image)
+    img2d.SetSpacing(sl.spacing)
+    write_image(img2d, out / "midslice.nii.gz")
+    msk2d = sitk.GetImageFromArray(sl.mask)
+    msk2d.SetSpacing(sl.spacing)
+    write_image(msk2d, out / "midslice_mask.nii.gz")
+    write_table(pd.DataFrame([{"patient_id": args.patient or "", "method": args.method, "slice_index": sl.index,
+                               "rows": sl.image.shape[0], "columns": sl.image.shape[1],
+                               "tumour_pixels": int(sl.mask.sum())}]), out / "midslice.csv", index=False)
+    write_provenance(out, "midslice", {"method": args.method, "crop": args.crop, "margin": args.margin},
+                     inputs=[args.image, args.mask])
+    print(f"slice {sl.index} -> {out}")
+    return 0
+
+
+def register(subparsers) -> None:
+    p = add_command(subparsers, "preprocess", _preprocess,
+                    help="resample, N4-correct and histogram-match the images of a manifest",
+                    description="Resample every sequence (and the masks, nearest neighbour) onto the grid of the "
+                                "resampled CET1, N4-correct, histogram-match to per-sequence cohort references and "
+                                "optionally z-score. First build the references with --build-references. "
+                                "Writes DIR/<patient>/<sequence>.nii.gz, mask.nii.gz, DIR/manifest.csv, "
+                                "DIR/steps.csv and provenance.json.")
+    p.add_argument("manifest", help="manifest CSV: patient_id, sequence, image, mask, repeat_mask")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--patients", help="comma-separated patient IDs (default: all)")
+    p.add_argument("--build-references", action="store_true",
+                   help="only build the per-sequence histogram references (DIR/reference_<seq>.nii.gz)")
+    p.add_argument("--clinical", help="clinical table, for --fit-on")
+    p.add_argument("--fit-on", help="build references on these patients only, e.g. cohort=training")
+    p.add_argument("--references", help="folder holding reference_<sequence>.nii.gz")
+    p.add_argument("--spacing", type=_floats, default=[1.0, 1.0, 4.0], help="target spacing x,y,z in mm")
+    p.add_argument("--no-resample", action="store_true", help="keep the CET1 grid's spacing")
+    p.add_argument("--interpolator", default="linear", choices=["linear", "bspline", "nearest"],
+                   help="image interpolator (masks: nearest)")
+    p.add_argument("--no-n4", action="store_true", help="skip N4 bias-field correction")
+    p.add_argument("--shrink-factor", type=int, default=4, help="N4 shrink factor")
+    p.add_argument("--n4-iterations", type=_ints, default=[50, 50, 30, 20], help="N4 iterations per level")
+    p.add_argument("--no-histogram-match", action="store_true", help="skip histogram matching")
+    p.add_argument("--output-range", type=_floats, default=[-10000.0, 10000.0],
+                   help="intensity range after histogram matching (write --output-range=-10000,10000)")
+    p.add_argument("--zscore", action="store_true", help="z-score every image (after matching)")
+    p.add_argument("--zscore-in-mask", action="store_true", help="z-score statistics from the tumour mask")
+
+    p = add_command(subparsers, "extract", _extract, help="extract handcrafted radiomic features (pyradiomics)",
+                    description="Extract features for every patient, sequence and ROI of one or more manifests, "
+                                "in parallel over patients. Writes features.csv, features_repeat.csv (repeat "
+                                "segmentations), diagnostics.csv, failures.csv and provenance.json.")
+    p.add_argument("manifest", nargs="+", help="manifest CSV(s), e.g. written by `omics preprocess`")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--preset", default="study",
+                   help="study | ibsi_fixed_bin_width | filtered | path to a YAML parameter file")
+    p.add_argument("--rings", type=_floats, default=None, help="peritumoral ring widths in mm, e.g. 2,4,6 "
+                                                               "(default: the preset's)")
+    p.add_argument("--patients", help="comma-separated patient IDs (default: all)")
+    p.add_argument("--no-repeat", action="store_true", help="skip the repeat masks")
+    p.add_argument("--n-jobs", type=int, default=1, help="parallel worker processes")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--allow-failures", action="store_true",
+                   help="exit 0 even if every patient failed (failures.csv says why); for per-patient workflow jobs")
+
+    p = add_command(subparsers, "icc", _icc, help="ICC of features over repeat segmentations and the ICC filter",
+                    description="Compute ICC(1,1)/(2,1)/(3,1) (Shrout & Fleiss 1979) per feature between "
+                                "--features and --repeat, keep features with ICC >= threshold: writes icc.csv, "
+                                "retained_counts.csv and handcrafted_features.csv. With --icc-table, only apply a "
+                                "previous selection to --features.")
+    p.add_argument("--features", nargs="+", required=True, help="feature table(s) (patients × features)")
+    p.add_argument("--repeat", nargs="*", default=[], help="feature table(s) of the repeat segmentations")
+    p.add_argument("--icc-table", help="apply the 'retained' column of this icc.csv instead of computing")
+    p.add_argument("--icc-type", default="ICC2", help="ICC1, ICC2 or ICC3")
+    p.add_argument("--threshold", type=float, default=0.90, help="minimum ICC to keep a feature")
+    p.add_argument("--figures", help="folder for icc_distribution.png")
+    p.add_argument("--failures", nargs="*", default=[],
+                   help="failures.csv files of `omics extract`, gathered into extraction_failures.csv")
+    p.add_argument("--out", required=True, help="output folder")
+
+    p = add_command(subparsers, "rings", _rings, help="peritumoral ring and tumour+ring masks",
+                    description="Dilate a tumour mask by physical distances (mm, spacing-aware) and write "
+                                "tumour, peri<d>mm and tumour_peri<d>mm masks with their volumes.")
+    p.add_argument("mask", help="tumour mask (NIfTI/NRRD)")
+    p.add_argument("--distances", type=_floats, default=[2.0, 4.0, 6.0], help="ring widths in mm")
+    p.add_argument("--exclude", help="mask of voxels excluded from the rings")
+    p.add_argument("--patient", help="patient ID (for messages)")
+    p.add_argument("--out", required=True, help="output folder")
+
+    p = add_command(subparsers, "midslice", _midslice, help="mid-tumour (or largest) slice, background removed",
+                    description="Write the tumour's mid slice (or largest-area slice) with the background set "
+                                "to 0, as 2-D NIfTI, plus its mask and index.")
+    p.add_argument("image", help="image (e.g. preprocessed CET1)")
+    p.add_argument("mask", help="tumour mask on the same grid")
+    p.add_argument("--method", default="middle", choices=["middle", "largest"])
+    p.add_argument("--crop", action="store_true", help="crop to the tumour's bounding box")
+    p.add_argument("--margin", type=int, default=0, help="margin (pixels) around the crop")
+    p.add_argument("--patient", help="patient ID (for messages)")
+    p.add_argument("--out", required=True, help="output folder")
