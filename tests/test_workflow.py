@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -56,6 +57,30 @@ def test_real_run_on_small_demo(tmp_path):
         assert (results / folder).is_dir()
     assert (results / "provenance" / "workflow.json").is_file()
     assert "OK" in (results / "provenance" / "inputs_validated.txt").read_text()
+    # every stage delivered its contract file (docs/workflow-files.md)
+    tables = results / "tables"
+    features = pd.read_csv(tables / "imaging" / "handcrafted_features.csv", index_col=0)
+    assert len(features) == 40 and features.shape[1] > 20
+    assert all(name.count("__") == 2 for name in features.columns)
+    clustering = pd.read_csv(tables / "rnaseq" / "expression_for_clustering.csv", index_col=0)
+    assert clustering.shape == (30, 500)
+    groups = pd.read_csv(tables / "cluster" / "groups.csv", index_col=0, keep_default_na=False)
+    assert list(groups.columns) == ["hrf", "rna", "hybrid", "hybrid_binary"]
+    assert set(groups.hrf) == {"A_hRF", "B_hRF", "C_hRF"}
+    assert (groups.rna != "").sum() == 30
+    truth = pd.read_csv(tmp_path / "cohort" / "truth" / "patients.csv", index_col=0)
+    rna = groups.loc[groups.rna != "", "rna"]
+    from sklearn.metrics import adjusted_rand_score
+
+    assert adjusted_rand_score(truth.loc[rna.index, "rna_group"], rna) > 0.8, "RNA groups recovered"
+    for table in ("table2_associations/table_association.md", "table3_survival/table_survival.md",
+                  "table4_cindex/table_cindex.md", "table1_characteristics/table_characteristics.md"):
+        assert (tables / "survival" / table).stat().st_size > 200
+    dge = pd.read_csv(tables / "expression" / "dge_ttest.csv")
+    assert {"log2fc", "p_adj", "direction"} <= set(dge.columns)
+    assert (tables / "expression" / "gsea.csv").is_file() and (tables / "expression" / "pam_signature.csv").is_file()
+    figures = {p.name for p in (results / "figures").rglob("*.png")}
+    assert len(figures) >= 8
     # a second run has nothing to do
     again = snakemake("--configfile", config, "--cores", 2, "-n", cwd=tmp_path)
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
