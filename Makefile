@@ -43,7 +43,7 @@ $(PYRADIOMICS_STAMP): | $(STAMP)
 	$(BIN)/python tests/_scripts/imaging_fetch_pyradiomics_data.py --dest $(PYRADIOMICS_DATA)
 
 demo: $(STAMP)
-	$(BIN)/snakemake -s snakemake/Snakefile --configfile $(DEMO_CONFIG) \
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake -s snakemake/Snakefile --configfile $(DEMO_CONFIG) \
 		--profile snakemake/profiles/local --cores $(CORES)
 	@echo "Demo results are in results/demo (tables/, figures/, logs/, provenance/)."
 
