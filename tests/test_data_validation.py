@@ -148,3 +148,16 @@ def test_unreadable_table(tmp_path):
     (tmp_path / "c.xlsx").write_bytes(b"\x00\x01 definitely not excel")
     with pytest.raises(ValueError, match=r"c.xlsx: could not be read as a table"):
         read_clinical(tmp_path / "c.xlsx")
+
+
+def test_patient_selector():
+    from omics.data import select_patients
+
+    clinical = pd.DataFrame({"cohort": ["training", "testing", "training"]}, index=["P1", "P2", "P3"])
+    assert list(select_patients(clinical, "cohort=training")) == ["P1", "P3"]
+    with pytest.raises(InputError, match="COLUMN=VALUE"):
+        select_patients(clinical, "training")
+    with pytest.raises(InputError, match="no column 'centre'"):
+        select_patients(clinical, "centre=C1")
+    with pytest.raises(InputError, match="no patient has cohort == 'validation'"):
+        select_patients(clinical, "cohort=validation")

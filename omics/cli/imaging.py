@@ -48,12 +48,11 @@ def _fit_patients(args, patients):
     if not args.clinical:
         raise InputError("--fit-on needs --clinical")
     from omics.data.io import read_table
+    from omics.data.validate import select_patients
 
-    column, _, value = args.fit_on.partition("=")
     clinical = read_table(args.clinical, index_col=0)
-    if column not in clinical.columns:
-        raise InputError(f"{args.clinical}: no column {column!r} for --fit-on")
-    chosen = set(clinical.index[clinical[column].astype(str) == value].astype(str))
+    clinical.index = clinical.index.astype(str)
+    chosen = set(select_patients(clinical, args.fit_on, str(args.clinical)))
     selected = [p for p in patients if p.patient_id in chosen]
     if not selected:
         raise InputError(f"--fit-on {args.fit_on}: no patient of the manifest matches")

@@ -12,7 +12,7 @@ from omics.cli._common import add_command
 from omics.data.io import write_table
 from omics.data.provenance import write_provenance
 from omics.data.readers import read_clinical, read_counts, read_features
-from omics.data.validate import InputError, check_overlap
+from omics.data.validate import InputError, check_overlap, select_patients
 
 ORIENTATIONS = {"auto": "auto", "genes-by-samples": "genes x samples",
                 "samples-by-genes": "samples x genes"}
@@ -106,13 +106,8 @@ def run_harmonize(args) -> int:
         cov = pd.concat([_clinical_column(clinical, c, args.clinical, features.index) for c in covs], axis=1)
     train = pd.Series(True, index=features.index)
     if args.fit_on:
-        if "=" not in args.fit_on:
-            raise InputError(f"--fit-on must look like COLUMN=VALUE (e.g. cohort=training), got {args.fit_on!r}")
-        col, value = args.fit_on.split("=", 1)
-        selector = _clinical_column(clinical, col, args.clinical, features.index)
-        train = selector.astype(str) == value
-        if not train.any():
-            raise InputError(f"--fit-on {args.fit_on}: no patient has {col} == {value!r}")
+        train = features.index.isin(select_patients(clinical.loc[features.index], args.fit_on, str(args.clinical)))
+        train = pd.Series(train, index=features.index)
     model = ComBat(parametric=args.parametric, mean_only=args.mean_only, ref_batch=args.ref_batch)
     model.fit(features[train], batch[train], None if cov is None else cov[train])
     harmonized = model.transform(features, batch, cov)

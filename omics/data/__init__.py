@@ -7,12 +7,12 @@ from omics.data.io import atomic_path, read_table, write_table, write_text
 from omics.data.provenance import write_provenance
 from omics.data.readers import (check_image_geometry, detect_count_orientation, read_clinical,
                                 read_counts, read_features, read_gmt, read_manifest, write_gmt)
-from omics.data.validate import InputError, OverlapWarning, check_overlap
+from omics.data.validate import InputError, OverlapWarning, check_overlap, select_patients
 
 __all__ = [
     "DemoCohort", "InputError", "OverlapWarning", "atomic_path", "build_cohort", "check_image_geometry",
     "check_overlap", "clinical_of", "demo_cohort", "describe_cohort", "detect_count_orientation",
     "modality_table", "read_clinical", "read_cohort", "read_counts", "read_features", "read_gmt",
-    "read_manifest", "read_table", "write_cohort", "write_gmt", "write_provenance", "write_table",
+    "read_manifest", "read_table", "select_patients", "write_cohort", "write_gmt", "write_provenance", "write_table",
     "write_text",
 ]

@@ -164,3 +164,19 @@ def check_features(features: pd.DataFrame, source: str = "feature table",
         const = features.columns[np.nanstd(values, axis=0) == 0]
         if len(const):
             raise InputError(f"{source}: {len(const)} constant (zero-variance) feature(s): {_examples(const)}")
+
+
+def select_patients(clinical: pd.DataFrame, selector: str, source: str = "clinical table") -> pd.Index:
+    """Patients whose clinical ``COLUMN`` equals ``VALUE``, from a ``"COLUMN=VALUE"`` selector.
+
+    Used to fit on a subset only (e.g. ``"cohort=training"``); values compare as text.
+    """
+    column, sep, value = selector.partition("=")
+    if not sep or not column:
+        raise InputError(f"a patient selector must look like COLUMN=VALUE (e.g. cohort=training), got {selector!r}")
+    if column not in clinical.columns:
+        raise InputError(f"{source}: no column {column!r} for the selector {selector!r}")
+    chosen = clinical.index[clinical[column].astype(str) == value]
+    if not len(chosen):
+        raise InputError(f"{source}: no patient has {column} == {value!r}")
+    return chosen.astype(str)
