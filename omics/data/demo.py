@@ -249,7 +249,13 @@ def _patient_volumes(rng, shape, spacing, diameter_mm, group, necrosis, gain):
     texture = _smooth_noise(rng, shape, (0.6, 1.5, 1.5))
     core = mask & (r < 0.55) if necrosis else np.zeros(shape, bool)
     rim = mask & (r > 0.75)
-    tissue = {"T1": (420.0, 360.0, 330.0), "T2": (300.0, 720.0, 1150.0), "CET1": (500.0, 880.0, 430.0)}
+    # Muscle, tumour and necrosis signal per sequence. IB tumours are myxoid-like (T1-dark,
+    # very T2-bright, moderately enhancing), so each radiophenotype has its own signal.
+    tumour_signal = {"IA": {"T1": 360.0, "T2": 720.0, "CET1": 880.0},
+                     "IB": {"T1": 270.0, "T2": 1250.0, "CET1": 680.0},
+                     "IC": {"T1": 390.0, "T2": 600.0, "CET1": 960.0}}[group]
+    tissue = {seq: (muscle, tumour_signal[seq], necrotic)
+              for seq, muscle, necrotic in (("T1", 420.0, 330.0), ("T2", 300.0, 1150.0), ("CET1", 500.0, 430.0))}
     # A smooth multiplicative bias field (shared by the sequences of one acquisition).
     bias = np.exp(0.25 * (_smooth_noise(rng, shape, (nz, ny / 2, nx / 2))))
     volumes = {}
