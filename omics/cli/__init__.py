@@ -17,6 +17,14 @@ import sys
 from omics import __version__
 
 
+#: Stages in the order of the analysis, so that ``omics --help`` reads like the pipeline.
+PIPELINE = ("data", "imaging", "rnaseq", "cluster", "survival", "expression")
+
+
+def _pipeline_order(module) -> tuple[int, str]:
+    return (PIPELINE.index(module.name) if module.name in PIPELINE else len(PIPELINE), module.name)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="omics",
@@ -26,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"omics {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+    for info in sorted(pkgutil.iter_modules(__path__), key=_pipeline_order):
         if info.name.startswith("_"):
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
