@@ -14,6 +14,9 @@ import pandas as pd
 
 from omics.report.tables import format_ci, format_p
 
+#: Shown instead of an HR whose coefficient may be infinite (see ``cox_table``).
+NOT_ESTIMABLE = "NE"
+
 
 def _pct(s, lo, hi) -> str:
     if s is None or not np.isfinite(s):
@@ -40,11 +43,12 @@ def survival_report(table: pd.DataFrame, labels: Mapping[str, str] | None = None
                    "No. at risk": int(r.n), "Events": int(r.events),
                    surv_col: _pct(r.surv, r.surv_lower, r.surv_upper),
                    "Log-rank P": format_p(r.logrank_p) if i == 0 else "",
-                   "HR (95% CI)": "ref." if r.reference else format_ci(r.uni_hr, r.uni_lower, r.uni_upper),
+                   "HR (95% CI)": "ref." if r.reference else (
+                       format_ci(r.uni_hr, r.uni_lower, r.uni_upper) or NOT_ESTIMABLE),
                    "P": "" if r.reference else format_p(r.uni_p)}
             if has_multi:
-                row["Multivariable HR (95% CI)"] = "ref." if r.reference else format_ci(
-                    r.multi_hr, r.multi_lower, r.multi_upper)
+                row["Multivariable HR (95% CI)"] = "ref." if r.reference else (
+                    format_ci(r.multi_hr, r.multi_lower, r.multi_upper) or NOT_ESTIMABLE)
                 row["P (multivariable)"] = "" if r.reference else format_p(r.multi_p)
             rows.append(row)
     return pd.DataFrame(rows)
@@ -63,6 +67,12 @@ def survival_footnotes(table: pd.DataFrame, covariates: Sequence[str] = (),
             if np.isfinite(r.multi_n):
                 notes.append(f"{r.grouping}: {int(r.multi_n)} patients ({int(r.multi_events)} events) "
                              f"in the multivariable model; {int(r.multi_dropped)} dropped for missing values.")
+    compared = ~table["reference"].astype(bool)
+    not_estimable = compared & (table["uni_hr"].isna() | (table["multi_n"].notna() & table["multi_hr"].isna()))
+    if not_estimable.any():
+        notes.append(f"{NOT_ESTIMABLE}: not estimable — a group without events (or complete separation) "
+                     "makes the Cox likelihood monotone, so the HR is infinite or zero; the log-rank "
+                     "test still applies.")
     notes.append("Log-rank test; Cox models with Efron ties; HR = hazard ratio. "
                  "* p < 0.05, ** p < 0.005, *** p < 0.001.")
     return notes

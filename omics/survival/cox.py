@@ -194,12 +194,13 @@ class CoxModel:
         coef, se = self.coef_.to_numpy(), self.se_.to_numpy()
         wald_z = coef / se
         rows = []
-        for col, term, b, s, zz in zip(self.coef_.index, self.design_.term_of_column, coef, se, wald_z):
-            variable, level = _split_column(col)
-            rows.append({"term": term, "column": col, "variable": variable, "level": level,
-                         "coef": b, "se": s, "hr": np.exp(b), "hr_lower": np.exp(b - z * s),
-                         "hr_upper": np.exp(b + z * s), "z": zz,
-                         "p": 2 * stats.norm.sf(abs(zz)) if np.isfinite(zz) else np.nan})
+        with np.errstate(over="ignore"):  # a possibly infinite coefficient (flagged at fit)
+            for col, term, b, s, zz in zip(self.coef_.index, self.design_.term_of_column, coef, se, wald_z):
+                variable, level = _split_column(col)
+                rows.append({"term": term, "column": col, "variable": variable, "level": level,
+                             "coef": b, "se": s, "hr": np.exp(b), "hr_lower": np.exp(b - z * s),
+                             "hr_upper": np.exp(b + z * s), "z": zz,
+                             "p": 2 * stats.norm.sf(abs(zz)) if np.isfinite(zz) else np.nan})
         return pd.DataFrame(rows)
 
     def global_tests(self) -> pd.DataFrame:
@@ -271,8 +272,11 @@ def cox_fit(data: pd.DataFrame, formula: str | Formula, time: str, event: str,
 def cox_table(model: CoxModel, alpha: float = 0.05) -> pd.DataFrame:
     """HR table with the reference level of each categorical covariate as a row.
 
-    Columns: ``variable, level, reference (bool), n, events, hr, hr_lower, hr_upper, p``;
-    ``n``/``events`` per level for categorical main effects. Interaction rows follow.
+    Columns: ``variable, level, reference (bool), n, events, hr, hr_lower, hr_upper, p,
+    coef, se, estimable``; ``n``/``events`` per level for categorical main effects.
+    Interaction rows follow. A coefficient that may be infinite (monotone likelihood, e.g.
+    a level without events) is not estimable: its HR, CI and Wald p are NaN (``coef`` and
+    ``se`` keep the values where the fit stopped).
     """
     coefs = model.to_frame(alpha=alpha)
     data = model.data_
@@ -290,18 +294,26 @@ def cox_table(model: CoxModel, alpha: float = 0.05) -> pd.DataFrame:
                         "n": int(sel.sum()), "events": int(ev[sel].sum())}
                 if i == 0:
                     rows.append({**base, "hr": 1.0, "hr_lower": np.nan, "hr_upper": np.nan,
-                                 "p": np.nan, "coef": 0.0, "se": np.nan})
+                                 "p": np.nan, "coef": 0.0, "se": np.nan, "estimable": True})
                 else:
                     r = part[part["level"] == level].iloc[0]
-                    rows.append({**base, **{k: r[k] for k in ("hr", "hr_lower", "hr_upper", "p", "coef", "se")}})
+                    rows.append({**base, **_estimate(r, model)})
         else:
             for _, r in part.iterrows():
                 rows.append({"variable": r["column"] if len(term) > 1 else r["variable"],
                              "level": r["level"], "reference": False,
-                             "n": model.n_, "events": model.n_events_,
-                             **{k: r[k] for k in ("hr", "hr_lower", "hr_upper", "p", "coef", "se")}})
+                             "n": model.n_, "events": model.n_events_, **_estimate(r, model)})
     return pd.DataFrame(rows, columns=["variable", "level", "reference", "n", "events", "hr",
-                                       "hr_lower", "hr_upper", "p", "coef", "se"])
+                                       "hr_lower", "hr_upper", "p", "coef", "se", "estimable"])
+
+
+def _estimate(row, model: CoxModel) -> dict:
+    """HR, CI and p of one coefficient row; NaN where the coefficient may be infinite."""
+    estimable = row["column"] not in model.possibly_infinite_
+    values = {k: row[k] for k in ("coef", "se")}
+    for k in ("hr", "hr_lower", "hr_upper", "p"):
+        values[k] = row[k] if estimable else np.nan
+    return {**values, "estimable": estimable}
 
 
 @dataclass
