@@ -75,3 +75,8 @@ def test_combat_and_harmonize_cli(cohort, tmp_path):
     assert main(["combat", str(path), "--clinical", str(cohort / "clinical.csv"), "--batch", "scanner",
                  "--non-parametric", "--out", str(out2)]) == 0
     assert pd.read_csv(out2 / "combat.csv", index_col=0).shape == feats.shape
+    out3 = tmp_path / "combat_protected"
+    assert main(["combat", str(path), "--clinical", str(cohort / "clinical.csv"), "--batch", "scanner",
+                 "--covariates", "sex", "--out", str(out3)]) == 0
+    protected = pd.read_csv(out3 / "combat.csv", index_col=0)
+    assert not np.allclose(protected.to_numpy(), pd.read_csv(out2 / "combat.csv", index_col=0).to_numpy())

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from omics.cli._common import add_command
-from omics.data.io import write_table
+from omics.data.io import atomic_path, write_table
 from omics.data.provenance import write_provenance
 from omics.data.readers import read_clinical, read_counts, read_features
 from omics.data.validate import InputError, check_overlap, select_patients
@@ -72,16 +72,21 @@ def run_voom(args) -> int:
     return 0
 
 
+def _batch_and_covariates(args, clinical, index):
+    """The batch column and the protected covariates (or None) for the given patients."""
+    batch = _clinical_column(clinical, args.batch, args.clinical, index)
+    covs = _covariates(args.covariates)
+    if not covs:
+        return batch, None
+    return batch, pd.concat([_clinical_column(clinical, c, args.clinical, index) for c in covs], axis=1)
+
+
 def run_combat(args) -> int:
     from omics.harmonize import combat
     clinical = read_clinical(args.clinical, id_column=args.id_column)
     table = read_counts_like(args.table, args.orientation, clinical.index)
     table = _restrict(table, clinical, str(args.table), str(args.clinical))
-    batch = _clinical_column(clinical, args.batch, args.clinical, table.index)
-    covs = _covariates(args.covariates)
-    cov = None
-    if covs:
-        cov = pd.concat([_clinical_column(clinical, c, args.clinical, table.index) for c in covs], axis=1)
+    batch, cov = _batch_and_covariates(args, clinical, table.index)
     corrected = combat(table, batch, covariates=cov, parametric=args.parametric,
                        mean_only=args.mean_only, ref_batch=args.ref_batch)
     out = Path(args.out)
@@ -99,11 +104,7 @@ def run_harmonize(args) -> int:
     clinical = read_clinical(args.clinical, id_column=args.id_column)
     features = read_features(args.features)
     features = _restrict(features, clinical, str(args.features), str(args.clinical))
-    batch = _clinical_column(clinical, args.batch, args.clinical, features.index)
-    covs = _covariates(args.covariates)
-    cov = None
-    if covs:
-        cov = pd.concat([_clinical_column(clinical, c, args.clinical, features.index) for c in covs], axis=1)
+    batch, cov = _batch_and_covariates(args, clinical, features.index)
     train = pd.Series(True, index=features.index)
     if args.fit_on:
         train = features.index.isin(select_patients(clinical.loc[features.index], args.fit_on, str(args.clinical)))
@@ -115,7 +116,6 @@ def run_harmonize(args) -> int:
     write_table(harmonized.rename_axis("patient_id"), out / "harmonized.csv")
     write_table(model.to_frame(), out / "batch_parameters.csv", index=False)
     fig = plot_harmonization(features, harmonized, batch, train=train)
-    from omics.data.io import atomic_path
     with atomic_path(out / "harmonize_diagnostics.png") as tmp:
         fig.savefig(tmp, dpi=120)
     write_provenance(out, "harmonize", params={**vars_clean(args), "n_fit": int(train.sum()),
