@@ -22,3 +22,24 @@ def add_command(subparsers, name: str, handler, help: str, description: str | No
                                    formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.set_defaults(handler=handler)
     return parser
+
+
+def text_list(text: str | None) -> list[str]:
+    """``"a, b,c"`` → ``["a", "b", "c"]``; empty or None → ``[]``."""
+    return [t.strip() for t in (text or "").split(",") if t.strip()]
+
+
+def float_list(text: str) -> list[float]:
+    """``"1,1,4"`` → ``[1.0, 1.0, 4.0]`` (an argparse ``type``)."""
+    try:
+        return [float(t) for t in text_list(text)]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from exc
+
+
+def int_list(text: str) -> list[int]:
+    """``"50,50,30"`` → ``[50, 50, 30]`` (an argparse ``type``)."""
+    try:
+        return [int(t) for t in text_list(text)]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from exc

@@ -3,28 +3,13 @@ the imaging stage's commands (thin wrappers of :mod:`omics.imaging`)."""
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import pandas as pd
 
-from omics.cli._common import add_command
+from omics.cli._common import add_command, float_list, int_list
 from omics.data.validate import InputError
-
-
-def _floats(text: str) -> list[float]:
-    try:
-        return [float(x) for x in text.split(",") if x.strip()]
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from exc
-
-
-def _ints(text: str) -> list[int]:
-    try:
-        return [int(x) for x in text.split(",") if x.strip()]
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from exc
 
 
 def _patients_arg(text: str | None) -> list[str] | None:
@@ -283,15 +268,15 @@ def register(subparsers) -> None:
     p.add_argument("--clinical", help="clinical table, for --fit-on")
     p.add_argument("--fit-on", help="build references on these patients only, e.g. cohort=training")
     p.add_argument("--references", help="folder holding reference_<sequence>.nii.gz")
-    p.add_argument("--spacing", type=_floats, default=[1.0, 1.0, 4.0], help="target spacing x,y,z in mm")
+    p.add_argument("--spacing", type=float_list, default=[1.0, 1.0, 4.0], help="target spacing x,y,z in mm")
     p.add_argument("--no-resample", action="store_true", help="keep the CET1 grid's spacing")
     p.add_argument("--interpolator", default="linear", choices=["linear", "bspline", "nearest"],
                    help="image interpolator (masks: nearest)")
     p.add_argument("--no-n4", action="store_true", help="skip N4 bias-field correction")
     p.add_argument("--shrink-factor", type=int, default=4, help="N4 shrink factor")
-    p.add_argument("--n4-iterations", type=_ints, default=[50, 50, 30, 20], help="N4 iterations per level")
+    p.add_argument("--n4-iterations", type=int_list, default=[50, 50, 30, 20], help="N4 iterations per level")
     p.add_argument("--no-histogram-match", action="store_true", help="skip histogram matching")
-    p.add_argument("--output-range", type=_floats, default=[-10000.0, 10000.0],
+    p.add_argument("--output-range", type=float_list, default=[-10000.0, 10000.0],
                    help="intensity range after histogram matching (write --output-range=-10000,10000)")
     p.add_argument("--zscore", action="store_true", help="z-score every image (after matching)")
     p.add_argument("--zscore-in-mask", action="store_true", help="z-score statistics from the tumour mask")
@@ -304,7 +289,7 @@ def register(subparsers) -> None:
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--preset", default="study",
                    help="study | ibsi_fixed_bin_width | filtered | path to a YAML parameter file")
-    p.add_argument("--rings", type=_floats, default=None, help="peritumoral ring widths in mm, e.g. 2,4,6 "
+    p.add_argument("--rings", type=float_list, default=None, help="peritumoral ring widths in mm, e.g. 2,4,6 "
                                                                "(default: the preset's)")
     p.add_argument("--patients", help="comma-separated patient IDs (default: all)")
     p.add_argument("--no-repeat", action="store_true", help="skip the repeat masks")
@@ -332,7 +317,7 @@ def register(subparsers) -> None:
                     description="Dilate a tumour mask by physical distances (mm, spacing-aware) and write "
                                 "tumour, peri<d>mm and tumour_peri<d>mm masks with their volumes.")
     p.add_argument("mask", help="tumour mask (NIfTI/NRRD)")
-    p.add_argument("--distances", type=_floats, default=[2.0, 4.0, 6.0], help="ring widths in mm")
+    p.add_argument("--distances", type=float_list, default=[2.0, 4.0, 6.0], help="ring widths in mm")
     p.add_argument("--exclude", help="mask of voxels excluded from the rings")
     p.add_argument("--patient", help="patient ID (for messages)")
     p.add_argument("--out", required=True, help="output folder")

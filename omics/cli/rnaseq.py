@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from omics.cli._common import add_command
+from omics.cli._common import add_command, text_list
 from omics.data.io import atomic_path, write_table
 from omics.data.provenance import write_provenance
 from omics.data.readers import read_clinical, read_counts, read_features
@@ -34,10 +34,6 @@ def _clinical_column(clinical: pd.DataFrame, column: str | None, path: str, ids)
 def _restrict(table: pd.DataFrame, clinical: pd.DataFrame, table_name: str, clinical_name: str) -> pd.DataFrame:
     overlap = check_overlap(clinical.index, table.index, clinical_name, table_name, require_all_right=True)
     return table.loc[[i for i in table.index if i in set(overlap.shared)]]
-
-
-def _covariates(text: str | None) -> list[str]:
-    return [c.strip() for c in text.split(",") if c.strip()] if text else []
 
 
 # ---------------------------------------------------------------------------------------
@@ -75,7 +71,7 @@ def run_voom(args) -> int:
 def _batch_and_covariates(args, clinical, index):
     """The batch column and the protected covariates (or None) for the given patients."""
     batch = _clinical_column(clinical, args.batch, args.clinical, index)
-    covs = _covariates(args.covariates)
+    covs = text_list(args.covariates)
     if not covs:
         return batch, None
     return batch, pd.concat([_clinical_column(clinical, c, args.clinical, index) for c in covs], axis=1)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from omics.cli._common import add_command
+from omics.cli._common import add_command, float_list, text_list
 from omics.data.io import read_table, write_table
 from omics.data.provenance import write_provenance
 from omics.data.validate import InputError, check_unique_ids
@@ -41,17 +41,6 @@ def _recodes(items) -> dict[str, dict[str, str]]:
         col, spec = item.split(":", 1)
         out.setdefault(col.strip(), {}).update(_pairs(spec.split(","), "recode"))
     return out
-
-
-def _csv_list(text: str | None) -> list[str]:
-    return [t.strip() for t in (text or "").split(",") if t.strip()]
-
-
-def _float_list(text: str) -> list[float]:
-    try:
-        return [float(t) for t in _csv_list(text)]
-    except ValueError as exc:
-        raise InputError(f"expected numbers separated by commas, got {text!r}") from exc
 
 
 def _add_inputs(p: argparse.ArgumentParser, survival: bool = True) -> None:
@@ -121,7 +110,7 @@ def _km(args) -> int:
     data = _load(args)
     out = Path(args.out)
     labels = _pairs(args.label, "label")
-    times = _float_list(args.times)
+    times = args.times
     summaries, tests, pairs = [], [], []
     for by in args.by:
         with warnings.catch_warnings():
@@ -169,7 +158,7 @@ def _cox(args) -> int:
     out = Path(args.out)
     labels = _pairs(args.label, "label")
     reference = _pairs(args.reference, "reference")
-    covariates = _csv_list(args.covariates)
+    covariates = text_list(args.covariates)
     tab = survival_table(data, args.by, args.time, args.event, covariates=covariates,
                          reference=reference, at=args.at)
     write_table(tab, out / "survival_table_tidy.csv", index=False)
@@ -251,8 +240,8 @@ def _associate(args) -> int:
     from omics.stats.association import association_table
     data = _load(args)
     out = Path(args.out)
-    variables = _csv_list(args.variables)
-    categorical = _csv_list(args.categorical) or None
+    variables = text_list(args.variables)
+    categorical = text_list(args.categorical) or None
     tab = association_table(data, args.by, variables, categorical=categorical,
                             categorical_method=args.categorical_test, continuous_method=args.continuous_test,
                             adjust=args.adjust, seed=args.seed)
@@ -302,8 +291,8 @@ def _characteristics(args) -> int:
         if not sep:
             raise InputError(f"--compare: expected A:B, got {args.compare!r}")
         compare = (a.strip(), b.strip())
-    tab = characteristics_table(data, masks, _csv_list(args.variables), compare=compare,
-                                categorical=_csv_list(args.categorical) or None,
+    tab = characteristics_table(data, masks, text_list(args.variables), compare=compare,
+                                categorical=text_list(args.categorical) or None,
                                 categorical_method=args.categorical_test, seed=args.seed)
     write_table(tab.cells, out / "characteristics_cells.csv", index=False)
     write_table(tab.tests, out / "characteristics_tests.csv", index=False)
@@ -321,7 +310,7 @@ def register(subparsers) -> None:
     p = add_command(subparsers, "km", _km, "Kaplan–Meier curves, log-rank tests and KM plots per grouping")
     _add_inputs(p)
     p.add_argument("--by", action="append", required=True, help="grouping column; repeatable")
-    p.add_argument("--times", default="24,60", help="times for survival probabilities (e.g. months)")
+    p.add_argument("--times", type=float_list, default=[24.0, 60.0], help="times for survival probabilities (e.g. months), e.g. 24,60")
     p.add_argument("--prefix", default="", help="prefix of the figure names (km_<prefix><grouping>.png)")
     p.add_argument("--conf-type", default="log", choices=["log", "log-log", "plain"])
     p.add_argument("--xlabel", default="Time (months)")
