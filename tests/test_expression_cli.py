@@ -78,7 +78,7 @@ def test_bad_input_exits_2(files, capsys):
     code = main(["dge", "--expression", str(files / "voom_expression.csv"), "--groups",
                  str(files / "groups.csv"), "--group-column", "nope", "--out", str(files / "x")])
     assert code == 2
-    assert "no column 'nope'" in capsys.readouterr().err
+    assert "no label column 'nope'" in capsys.readouterr().err
     code = main(["dge", "--method", "deseq2", "--groups", str(files / "groups.csv"),
                  "--out", str(files / "x")])
     assert code == 2

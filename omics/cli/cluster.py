@@ -15,6 +15,7 @@ from omics.cluster import (DISTANCES, LINKAGES, SCALINGS, CentroidClassifier, co
                            hierarchical_cluster, hybrid_groups, partition_agreement)
 from omics.data.io import read_table, write_table
 from omics.data.provenance import write_provenance
+from omics.data.readers import group_labels, read_groups
 from omics.data.validate import InputError
 
 
@@ -25,16 +26,7 @@ def _features(path: str) -> pd.DataFrame:
 
 
 def _labels(path: str, column: str | None, source: str) -> pd.Series:
-    table = read_table(path, index_col=0, dtype=str, keep_default_na=False)
-    table.index = table.index.astype(str)
-    if column is None:
-        if table.shape[1] != 1:
-            raise InputError(f"{path}: {table.shape[1]} label columns ({', '.join(table.columns)}); "
-                             f"choose one with --{source}-column")
-        column = table.columns[0]
-    if column not in table.columns:
-        raise InputError(f"{path}: no label column {column!r}; available: {', '.join(table.columns)}")
-    return table[column].replace("", pd.NA).rename(column)
+    return group_labels(read_groups(path), column, f"{path} (--{source}-column)")
 
 
 def _add_clustering_options(parser, linkage_help: str) -> None:

@@ -11,17 +11,12 @@ import pandas as pd
 from omics.cli._common import add_command
 from omics.data.io import read_table, write_table
 from omics.data.provenance import write_provenance
-from omics.data.readers import read_counts
+from omics.data.readers import group_labels, read_counts, read_groups
 from omics.data.validate import InputError
 
 
 def _groups(path: str, column: str) -> pd.Series:
-    table = read_table(path, index_col=0)
-    table.index = table.index.astype(str)
-    if column not in table.columns:
-        raise InputError(f"{path}: no column {column!r}; available: {', '.join(map(str, table.columns))}")
-    labels = table[column]
-    return labels.where(labels.notna() & (labels.astype(str).str.strip() != ""))
+    return group_labels(read_groups(path), column, path)
 
 
 def _default_level(groups: pd.Series, level: str | None, path: str, column: str) -> str:

@@ -11,7 +11,7 @@ import pandas as pd
 from omics.cli._common import add_command, text_list
 from omics.data.io import atomic_path, write_table
 from omics.data.provenance import write_provenance
-from omics.data.readers import read_clinical, read_counts, read_features
+from omics.data.readers import read_clinical, read_counts, read_features, read_matrix
 from omics.data.validate import InputError, check_overlap, select_patients
 
 ORIENTATIONS = {"auto": "auto", "genes-by-samples": "genes x samples",
@@ -124,16 +124,7 @@ def run_harmonize(args) -> int:
 
 def read_counts_like(path, orientation: str, sample_ids) -> pd.DataFrame:
     """Read an expression/feature table as samples × features (orientation as for counts)."""
-    from omics.data.io import read_table
-    from omics.data.readers import detect_count_orientation
-    table = read_table(path, index_col=0)
-    table.index = table.index.astype(str)
-    table.columns = table.columns.astype(str)
-    wanted = ORIENTATIONS[orientation]
-    if wanted == "auto":
-        ids = set(map(str, sample_ids))
-        wanted = detect_count_orientation(table, ids)
-    return table.T if wanted == "genes x samples" else table
+    return read_matrix(path, ORIENTATIONS[orientation], sample_ids)
 
 
 def vars_clean(args) -> dict:

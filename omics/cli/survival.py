@@ -14,9 +14,10 @@ from pathlib import Path
 import pandas as pd
 
 from omics.cli._common import add_command, float_list, text_list
-from omics.data.io import read_table, write_table
+from omics.data.io import write_table
 from omics.data.provenance import write_provenance
-from omics.data.validate import InputError, check_unique_ids
+from omics.data.readers import read_clinical, read_groups
+from omics.data.validate import InputError, check_overlap
 
 
 # ---------------------------------------------------------------------- parsing helpers
@@ -64,21 +65,10 @@ def _add_inputs(p: argparse.ArgumentParser, survival: bool = True) -> None:
 
 def _load(args) -> pd.DataFrame:
     from omics.survival.design import recode
-    clinical = read_table(args.clinical)
-    if args.id_column not in clinical.columns:
-        raise InputError(f"{args.clinical}: no ID column {args.id_column!r}")
-    check_unique_ids(clinical[args.id_column], args.clinical)
-    clinical = clinical.set_index(args.id_column)
-    clinical.index = clinical.index.astype(str)
+    clinical = read_clinical(args.clinical, id_column=args.id_column)
     if args.groups:
-        groups = read_table(args.groups, dtype=str, keep_default_na=False, na_values=[""])
-        if args.id_column not in groups.columns:
-            raise InputError(f"{args.groups}: no ID column {args.id_column!r}")
-        check_unique_ids(groups[args.id_column], args.groups)
-        groups = groups.set_index(args.id_column)
-        shared = groups.index.intersection(clinical.index)
-        if len(shared) == 0:
-            raise InputError(f"no patient IDs in common between {args.clinical} and {args.groups}")
+        groups = read_groups(args.groups, id_column=args.id_column)
+        check_overlap(clinical.index, groups.index, str(args.clinical), str(args.groups))  # warns if partial
         clinical = clinical.drop(columns=[c for c in groups.columns if c in clinical.columns])
         clinical = clinical.join(groups, how="left")
     for col in args.require:

@@ -5,14 +5,15 @@ from omics.data.cohort import (build_cohort, clinical_of, describe_cohort, modal
 from omics.data.demo import DemoCohort, demo_cohort
 from omics.data.io import atomic_path, read_table, write_table, write_text
 from omics.data.provenance import write_provenance
-from omics.data.readers import (check_image_geometry, detect_count_orientation, read_clinical,
-                                read_counts, read_features, read_gmt, read_manifest, write_gmt)
+from omics.data.readers import (check_image_geometry, detect_count_orientation, group_labels,
+                                read_clinical, read_counts, read_features, read_gmt, read_groups,
+                                read_manifest, read_matrix, write_gmt)
 from omics.data.validate import InputError, OverlapWarning, check_overlap, select_patients
 
 __all__ = [
     "DemoCohort", "InputError", "OverlapWarning", "atomic_path", "build_cohort", "check_image_geometry",
-    "check_overlap", "clinical_of", "demo_cohort", "describe_cohort", "detect_count_orientation",
-    "modality_table", "read_clinical", "read_cohort", "read_counts", "read_features", "read_gmt",
+    "check_overlap", "clinical_of", "demo_cohort", "describe_cohort", "detect_count_orientation", "group_labels",
+    "modality_table", "read_clinical", "read_cohort", "read_counts", "read_features", "read_gmt", "read_groups", "read_matrix",
     "read_manifest", "read_table", "select_patients", "write_cohort", "write_gmt", "write_provenance", "write_table",
     "write_text",
 ]

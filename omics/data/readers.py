@@ -80,8 +80,8 @@ def detect_count_orientation(table: pd.DataFrame, sample_ids=None) -> str:
     return "genes x samples" if table.shape[0] >= table.shape[1] else "samples x genes"
 
 
-def read_counts(path: str | os.PathLike, orientation: str = "auto", sample_ids=None) -> pd.DataFrame:
-    """Read a raw RNA-seq count matrix and return it as **samples × genes**.
+def read_matrix(path: str | os.PathLike, orientation: str = "auto", sample_ids=None) -> pd.DataFrame:
+    """Read a labelled matrix (counts, expression, features) as **samples × variables**.
 
     Parameters
     ----------
@@ -96,13 +96,7 @@ def read_counts(path: str | os.PathLike, orientation: str = "auto", sample_ids=N
     Returns
     -------
     pandas.DataFrame
-        Samples × genes integer counts. ``df.attrs["orientation"]`` records the file's
-        orientation, which is also logged.
-
-    Raises
-    ------
-    InputError
-        Non-numeric, negative, non-integer or missing counts; duplicated IDs.
+        ``df.attrs["orientation"]`` records the file's orientation.
     """
     table = read_table(path, index_col=0)
     table.index = table.index.astype(str)
@@ -112,8 +106,33 @@ def read_counts(path: str | os.PathLike, orientation: str = "auto", sample_ids=N
         wanted = detect_count_orientation(table, sample_ids)
     if wanted not in ("genes x samples", "samples x genes"):
         raise InputError(f"orientation must be 'auto', 'genes x samples' or 'samples x genes', not {orientation!r}")
-    counts = table.T if wanted == "genes x samples" else table
-    counts.index.name, counts.columns.name = "patient_id", "gene"
+    matrix = table.T if wanted == "genes x samples" else table
+    matrix.index.name, matrix.columns.name = "patient_id", "gene"
+    matrix.attrs["orientation"] = wanted
+    return matrix
+
+
+def read_counts(path: str | os.PathLike, orientation: str = "auto", sample_ids=None) -> pd.DataFrame:
+    """Read a raw RNA-seq count matrix and return it as **samples × genes**.
+
+    Parameters
+    ----------
+    path, orientation, sample_ids
+        As for :func:`read_matrix`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Samples × genes integer counts. ``df.attrs["orientation"]`` records the file's
+        orientation, which is also logged.
+
+    Raises
+    ------
+    InputError
+        Non-numeric, negative, non-integer or missing counts; duplicated IDs.
+    """
+    counts = read_matrix(path, orientation, sample_ids)
+    wanted = counts.attrs["orientation"]
     check_unique_ids(counts.index, str(path), "sample ID")
     check_unique_ids(counts.columns, str(path), "gene ID")
     check_counts(counts, str(path))
@@ -121,6 +140,29 @@ def read_counts(path: str | os.PathLike, orientation: str = "auto", sample_ids=N
     counts.attrs["orientation"] = wanted
     log.info("%s: read as %s (%d samples, %d genes)", path, wanted, *counts.shape)
     return counts
+
+
+def read_groups(path: str | os.PathLike, id_column: str | None = None) -> pd.DataFrame:
+    """Read a table of group labels (patients × groupings, e.g. ``groups.csv``).
+
+    Labels are kept as text; an empty cell means the patient has no label in that grouping
+    (e.g. no RNA-seq) and becomes missing. The ID column (default: the first) must be unique.
+    """
+    df = read_table(path, dtype=str, keep_default_na=False)
+    groups = _index_by_id(df, id_column, str(path))
+    return groups.apply(lambda col: col.str.strip()).replace("", pd.NA)
+
+
+def group_labels(groups: pd.DataFrame, column: str | None, source: str) -> pd.Series:
+    """One grouping of :func:`read_groups`; ``column`` may be omitted when there is only one."""
+    if column is None:
+        if groups.shape[1] != 1:
+            raise InputError(f"{source}: {groups.shape[1]} label columns ({', '.join(groups.columns)}); "
+                             "choose one")
+        column = groups.columns[0]
+    if column not in groups.columns:
+        raise InputError(f"{source}: no label column {column!r}; available: {', '.join(groups.columns)}")
+    return groups[column]
 
 
 def read_features(path: str | os.PathLike, id_column: str | None = None,
