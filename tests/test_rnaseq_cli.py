@@ -78,5 +78,11 @@ def test_combat_and_harmonize_cli(cohort, tmp_path):
     out3 = tmp_path / "combat_protected"
     assert main(["combat", str(path), "--clinical", str(cohort / "clinical.csv"), "--batch", "scanner",
                  "--covariates", "sex", "--out", str(out3)]) == 0
+    out4 = tmp_path / "combat_plain"
+    assert main(["combat", str(path), "--clinical", str(cohort / "clinical.csv"), "--batch", "scanner",
+                 "--out", str(out4)]) == 0
+    from omics.harmonize import combat
+    expected = combat(feats, clinical["scanner"], covariates=clinical[["sex"]])
     protected = pd.read_csv(out3 / "combat.csv", index_col=0)
-    assert not np.allclose(protected.to_numpy(), pd.read_csv(out2 / "combat.csv", index_col=0).to_numpy())
+    np.testing.assert_allclose(protected.loc[expected.index].to_numpy(), expected.to_numpy(), atol=1e-9)
+    assert not np.allclose(protected.to_numpy(), pd.read_csv(out4 / "combat.csv", index_col=0).to_numpy())
