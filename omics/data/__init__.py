@@ -4,6 +4,7 @@ from omics.data.cohort import (build_cohort, clinical_of, describe_cohort, modal
                                read_cohort, write_cohort)
 from omics.data.demo import DemoCohort, demo_cohort
 from omics.data.io import atomic_path, read_table, write_table, write_text
+from omics.data.paths import child_path, safe_name
 from omics.data.provenance import write_provenance
 from omics.data.readers import (check_image_geometry, detect_count_orientation, group_labels,
                                 read_clinical, read_counts, read_features, read_gmt, read_groups,
@@ -11,9 +12,9 @@ from omics.data.readers import (check_image_geometry, detect_count_orientation, 
 from omics.data.validate import InputError, OverlapWarning, check_overlap, select_patients
 
 __all__ = [
-    "DemoCohort", "InputError", "OverlapWarning", "atomic_path", "build_cohort", "check_image_geometry",
+    "DemoCohort", "InputError", "OverlapWarning", "atomic_path", "build_cohort", "check_image_geometry", "child_path",
     "check_overlap", "clinical_of", "demo_cohort", "describe_cohort", "detect_count_orientation", "group_labels",
     "modality_table", "read_clinical", "read_cohort", "read_counts", "read_features", "read_gmt", "read_groups", "read_matrix",
-    "read_manifest", "read_table", "select_patients", "write_cohort", "write_gmt", "write_provenance", "write_table",
+    "read_manifest", "read_table", "safe_name", "select_patients", "write_cohort", "write_gmt", "write_provenance", "write_table",
     "write_text",
 ]
