@@ -36,10 +36,11 @@ def test_demo_validate_info(tmp_path):
 
 def test_bad_input_exits_2_with_one_line(tmp_path):
     bad = tmp_path / "clinical.csv"
-    pd.DataFrame({"patient_id": ["P1", "P2"], "t": [0.0, 3.0], "e": [1, 0]}).to_csv(bad, index=False)
+    # a negative time (time 0 is valid, as in R's survival)
+    pd.DataFrame({"patient_id": ["P1", "P2"], "t": [-1.0, 3.0], "e": [1, 0]}).to_csv(bad, index=False)
     result = omics("validate", "--clinical", bad, "--time", "t", "--event", "e")
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
-    assert "must be > 0" in result.stderr and "P1" in result.stderr
+    assert "must be >= 0" in result.stderr and "P1" in result.stderr
     missing = omics("validate", "--clinical", tmp_path / "nope.csv")
     assert missing.returncode == 2 and "no such file" in missing.stderr

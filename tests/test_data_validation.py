@@ -40,11 +40,14 @@ def test_missing_survival_columns(tmp_path, clinical):
     _assert_refused(tmp_path / "c.csv", read_clinical, r"missing survival column.*'event'", time="time", event="event")
 
 
-@pytest.mark.parametrize("bad", [0.0, -3.0])
-def test_time_not_positive(tmp_path, clinical, bad):
-    clinical.loc[1, "time"] = bad
+def test_time_negative_refused_zero_accepted(tmp_path, clinical):
+    # R's survival accepts time 0 (issue 10, item 10); only negative times are refused.
+    clinical.loc[1, "time"] = -3.0
     write_table(clinical, tmp_path / "c.csv", index=False)
-    _assert_refused(tmp_path / "c.csv", read_clinical, r"must be > 0.*P2", time="time", event="event")
+    _assert_refused(tmp_path / "c.csv", read_clinical, r"must be >= 0.*P2", time="time", event="event")
+    clinical.loc[1, "time"] = 0.0
+    write_table(clinical, tmp_path / "z.csv", index=False)
+    assert read_clinical(tmp_path / "z.csv", time="time", event="event").loc["P2", "time"] == 0.0
 
 
 @pytest.mark.parametrize("bad", [2, -1, "yes"])

@@ -2,9 +2,12 @@
 
 Each module ``omics.cli.<stage>`` defines ``register(subparsers)`` which adds its
 subcommands; they are discovered here, so a stage adds commands without touching this file.
-A subcommand's handler takes the parsed arguments and returns an exit code. Bad input
-(:class:`~omics.data.validate.InputError`, ``ValueError``, missing files) ends with exit
-code 2 and a one-line reason on stderr.
+A subcommand's handler takes the parsed arguments and returns an exit code.
+
+The error contract: bad input (:class:`~omics.data.validate.InputError`, or a missing input
+file) ends with exit code 2 and one line ``omics <command>: error: <reason>`` on stderr.
+Anything else is a bug in omics, not in the user's data: it propagates with its traceback
+(exit code 1), so a bug never looks like a user error and a user error never like a bug.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import pkgutil
 import sys
 
 from omics import __version__
+from omics.data.validate import InputError
 
 
 #: Stages in the order of the analysis, so that ``omics --help`` reads like the pipeline.
@@ -52,10 +56,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.handler(args) or 0)
-    except (ValueError, FileNotFoundError, KeyError) as exc:
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        print(f"omics {args.command}: error: {message}", file=sys.stderr)
+    except (InputError, FileNotFoundError) as exc:
+        print(f"omics {args.command}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
+
+
+def _one_line(exc: BaseException) -> str:
+    """The exception's message on one line (a missing file named by its path)."""
+    if isinstance(exc, FileNotFoundError) and exc.filename and not isinstance(exc, InputError):
+        if str(exc.filename) not in str(exc.args[-1] if exc.args else ""):
+            return f"{exc.filename}: no such file"
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,6 +14,7 @@ from omics.cli._common import add_command, int_range
 from omics.cluster import (DISTANCES, LINKAGES, SCALINGS, CentroidClassifier, consensus_cluster,
                            hierarchical_cluster, hybrid_groups, partition_agreement)
 from omics.data.io import read_table, write_table
+from omics.data.paths import safe_name
 from omics.data.provenance import write_provenance
 from omics.data.readers import group_labels, read_groups
 from omics.data.validate import InputError
@@ -67,7 +68,7 @@ def run_consensus(args) -> int:
     if not args.no_figures:
         from omics.plotting.cluster import save_consensus_figures
 
-        prefix = f"{args.name}_" if args.name else ""
+        prefix = f"{safe_name(args.name, what='--name')}_" if args.name else ""
         save_consensus_figures(result, args.figures or out / "figures", prefix=prefix)
     params = {key: value for key, value in vars(args).items() if key not in ("handler", "command")}
     params.update(suggested_k=result.suggested_k, suggested_k_rule=result.suggested_k_rule,

@@ -7,6 +7,7 @@ import warnings
 from pathlib import Path
 
 from omics.cli._common import add_command
+from omics.data.validate import InputError
 
 
 def _demo(args) -> int:
@@ -58,7 +59,7 @@ def _validate(args) -> int:
             if ids is not None:
                 report.append(f"  {check_overlap(ids, manifest.patient_id.unique(), 'clinical', 'manifest')}")
     if not report:
-        raise ValueError("nothing to validate: give at least one of --clinical, --counts, --features, "
+        raise InputError("nothing to validate: give at least one of --clinical, --counts, --features, "
                          "--gmt, --manifest")
     print("\n".join(report))
     print("OK")
@@ -94,12 +95,13 @@ def register(sub) -> None:
                     "sets, image manifest) and report overlaps. Exits 2 with the reason on bad input.")
     p.add_argument("--clinical", help="clinical table (CSV/TSV/Excel/parquet)")
     p.add_argument("--id-column", default="patient_id")
-    p.add_argument("--time", help="survival time column (checked > 0)")
+    p.add_argument("--time", help="survival time column (checked >= 0)")
     p.add_argument("--event", help="survival event column (checked 0/1)")
     p.add_argument("--allow-missing-survival", action="store_true")
     p.add_argument("--counts", help="raw RNA-seq count matrix")
     p.add_argument("--orientation", default="auto",
-                   help="'auto', 'genes x samples' or 'samples x genes'")
+                   help="orientation of --counts: 'auto' (match the clinical IDs, else the longer side is "
+                        "genes; the guess is stated on stderr), 'samples-by-genes' or 'genes-by-samples'")
     p.add_argument("--features", nargs="*", help="feature table(s), patients × features")
     p.add_argument("--gmt", help="gene sets (GMT)")
     p.add_argument("--manifest", help="image manifest (patient_id, sequence, image, mask[, repeat_mask])")

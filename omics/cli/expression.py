@@ -10,6 +10,7 @@ import pandas as pd
 
 from omics.cli._common import add_command
 from omics.data.io import read_table, write_table
+from omics.data.paths import safe_name
 from omics.data.provenance import write_provenance
 from omics.data.readers import group_labels, read_counts, read_groups
 from omics.data.validate import InputError
@@ -76,7 +77,7 @@ def run_dge(args) -> int:
     result = _reporting_warnings(differential_expression, data, groups, level,
                                  method=args.method, **common, **kwargs)
     out = Path(args.out)
-    name = args.name or f"dge_{args.method}"
+    name = safe_name(args.name, what="--name") if args.name else f"dge_{args.method}"
     write_table(result.to_frame(), out / f"{name}.csv", index=False)
     volcano(result, n_labels=args.n_labels, out=_figures(args) / f"volcano_{args.method}.png")
     write_provenance(out, name, params={**_params(args), **result.summary()},
@@ -101,7 +102,7 @@ def run_gsea(args) -> int:
         result = over_representation(dge, args.genesets, genes=args.genes,
                                      min_size=args.min_size, max_size=args.max_size)
     out = Path(args.out)
-    name = args.name or ("gsea" if args.mode == "prerank" else "ora")
+    name = safe_name(args.name, what="--name") if args.name else ("gsea" if args.mode == "prerank" else "ora")
     write_table(result.to_frame(), out / f"{name}.csv", index=False)
     enrichment_bars(result, top=args.top, out=_figures(args) / f"{name}_bars.png")
     write_provenance(out, name, params={**_params(args), **result.parameters}, seed=args.seed,

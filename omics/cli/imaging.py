@@ -32,11 +32,10 @@ def _fit_patients(args, patients):
         return patients
     if not args.clinical:
         raise InputError("--fit-on needs --clinical")
-    from omics.data.io import read_table
+    from omics.data.readers import read_clinical
     from omics.data.validate import select_patients
 
-    clinical = read_table(args.clinical, index_col=0)
-    clinical.index = clinical.index.astype(str)
+    clinical = read_clinical(args.clinical, id_column=None)  # first column: the patient ID
     chosen = set(select_patients(clinical, args.fit_on, str(args.clinical)))
     selected = [p for p in patients if p.patient_id in chosen]
     if not selected:
@@ -45,11 +44,19 @@ def _fit_patients(args, patients):
 
 
 # --------------------------------------------------------------------------- preprocess
+def _reference_path(folder, sequence: str) -> Path:
+    """``FOLDER/reference_<sequence>.nii.gz``, the sequence name made safe for a file name."""
+    from omics.data.paths import child_path
+
+    return child_path(folder, f"reference_{sequence}", suffix=".nii.gz", what="sequence name")
+
+
 def _preprocess(args) -> int:
     from omics.data.io import write_table
     from omics.data.provenance import write_provenance
     from omics.imaging.io import read_image, read_manifest, write_image
-    from omics.imaging.preprocess import PreprocessConfig, build_references, preprocess_files
+    from omics.imaging.preprocess import (PreprocessConfig, build_references, check_patient_inputs,
+                                          preprocess_files)
 
     out = Path(args.out)
     patients = read_manifest(args.manifest)
@@ -65,7 +72,7 @@ def _preprocess(args) -> int:
         fit = _fit_patients(args, patients)
         refs = build_references(fit, progress=True)
         for seq, ref in refs.items():
-            write_image(ref, out / f"reference_{seq}.nii.gz")
+            write_image(ref, _reference_path(out, seq))
         listing = pd.DataFrame({"patient_id": [p.patient_id for p in patients],
                                 "has_repeat": [int(p.repeat_mask is not None) for p in patients],
                                 "n_sequences": [len(p.images) for p in patients]})
@@ -81,11 +88,12 @@ def _preprocess(args) -> int:
                              "--build-references --out DIR`), or pass --no-histogram-match")
         refs = {}
         for seq in sorted({s for p in patients for s in p.images}):
-            path = Path(args.references) / f"reference_{seq}.nii.gz"
-            refs[seq] = read_image(path)
+            refs[seq] = read_image(_reference_path(args.references, seq))
+    for patient in patients:  # every file and mask checked before anything is written
+        check_patient_inputs(patient, label=args.label)
     rows, steps = [], []
     for patient in patients:
-        manifest_rows, patient_steps = preprocess_files(patient, out, config, refs)
+        manifest_rows, patient_steps = preprocess_files(patient, out, config, refs, label=args.label)
         rows.append(manifest_rows)
         steps.append(patient_steps)
     write_table(pd.concat(rows, ignore_index=True), out / "manifest.csv", index=False)
@@ -110,7 +118,7 @@ def _extract(args) -> int:
     preset = load_preset(args.preset)
     rings = args.rings if args.rings is not None else None
     result = extract_cohort(patients, preset, n_jobs=args.n_jobs, progress=not args.quiet,
-                            ring_distances_mm=rings, repeat=not args.no_repeat)
+                            ring_distances_mm=rings, repeat=not args.no_repeat, label=args.label)
     if result.features.empty and not args.allow_failures:
         reasons = "; ".join(f"{r.patient_id}: {r.reason}" for r in result.failures.head(3).itertuples())
         raise InputError(f"extraction failed for every patient ({reasons})")
@@ -211,15 +219,16 @@ def _rings(args) -> int:
     from omics.imaging.masks import roi_masks, validate_mask
 
     out = Path(args.out)
-    mask = validate_mask(read_image(args.mask), None, args.patient)
+    mask = validate_mask(read_image(args.mask), None, args.patient, label=args.label)
     exclude = read_image(args.exclude) if args.exclude else None
     rois = roi_masks(mask, args.distances, exclude)
     voxel = float(np.prod(mask.GetSpacing()))
     rows = []
     for name, roi in rois.items():
-        write_image(roi, out / f"{name}.nii.gz")
-        n = int(sitk.GetArrayViewFromImage(roi).sum())
+        n = int(sitk.GetArrayFromImage(roi).sum())
         rows.append({"roi": name, "voxels": n, "volume_mm3": n * voxel})
+    for name, roi in rois.items():
+        write_image(roi, out / f"{name}.nii.gz")
     write_table(pd.DataFrame(rows), out / "volumes.csv", index=False)
     write_provenance(out, "rings", {"distances_mm": args.distances}, inputs=[args.mask])
     print(f"wrote {len(rois)} ROI masks to {out}")
@@ -280,6 +289,9 @@ def register(subparsers) -> None:
                    help="intensity range after histogram matching (write --output-range=-10000,10000)")
     p.add_argument("--zscore", action="store_true", help="z-score every image (after matching)")
     p.add_argument("--zscore-in-mask", action="store_true", help="z-score statistics from the tumour mask")
+    p.add_argument("--label", type=int, default=None,
+                   help="tumour label in the mask(s); default: a mask must hold exactly one non-zero label "
+                        "(a mask with several labels is refused, naming them)")
 
     p = add_command(subparsers, "extract", _extract, help="extract handcrafted radiomic features (pyradiomics)",
                     description="Extract features for every patient, sequence and ROI of one or more manifests, "
@@ -293,6 +305,9 @@ def register(subparsers) -> None:
                                                                "(default: the preset's)")
     p.add_argument("--patients", help="comma-separated patient IDs (default: all)")
     p.add_argument("--no-repeat", action="store_true", help="skip the repeat masks")
+    p.add_argument("--label", type=int, default=None,
+                   help="tumour label in the mask(s); default: a mask must hold exactly one non-zero label "
+                        "(a mask with several labels is refused, naming them)")
     p.add_argument("--n-jobs", type=int, default=1, help="parallel worker processes")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--allow-failures", action="store_true",
@@ -319,6 +334,9 @@ def register(subparsers) -> None:
     p.add_argument("mask", help="tumour mask (NIfTI/NRRD)")
     p.add_argument("--distances", type=float_list, default=[2.0, 4.0, 6.0], help="ring widths in mm")
     p.add_argument("--exclude", help="mask of voxels excluded from the rings")
+    p.add_argument("--label", type=int, default=None,
+                   help="tumour label in the mask(s); default: a mask must hold exactly one non-zero label "
+                        "(a mask with several labels is refused, naming them)")
     p.add_argument("--patient", help="patient ID (for messages)")
     p.add_argument("--out", required=True, help="output folder")
 

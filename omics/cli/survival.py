@@ -15,6 +15,7 @@ import pandas as pd
 
 from omics.cli._common import add_command, float_list, text_list
 from omics.data.io import write_table
+from omics.data.paths import child_path
 from omics.data.provenance import write_provenance
 from omics.data.readers import read_clinical, read_groups
 from omics.data.validate import InputError, check_overlap
@@ -101,6 +102,7 @@ def _km(args) -> int:
     out = Path(args.out)
     labels = _pairs(args.label, "label")
     times = args.times
+    _check_groupings(data, args, complete_cases)  # every --by before any output is written
     summaries, tests, pairs = [], [], []
     for by in args.by:
         with warnings.catch_warnings():
@@ -108,7 +110,7 @@ def _km(args) -> int:
             cc = complete_cases(data, args.time, args.event, [by], source=args.clinical)
         g = cc.data[by].astype(str).to_numpy()
         km = kaplan_meier(cc.time, cc.event, g, conf_type=args.conf_type)
-        write_table(km.table, out / f"km_{by}.csv", index=False)
+        write_table(km.table, child_path(out, f"km_{by}", suffix=".csv", what="--by"), index=False)
         med = km.median().rename(columns={"lower": "median_lower", "upper": "median_upper"})
         at = km.survival_at(times)
         wide = med
@@ -126,7 +128,7 @@ def _km(args) -> int:
             pw.insert(0, "grouping", by)
             pairs.append(pw)
         km_plot(km, lr, title=labels.get(by, by), xlabel=args.xlabel, ylabel=args.ylabel,
-                out=_figures(args) / f"km_{args.prefix}{by}.png")
+                out=child_path(_figures(args), f"km_{args.prefix}{by}", suffix=".png", what="--by"))
     write_table(pd.concat(summaries, ignore_index=True), out / "km_summary.csv", index=False)
     write_table(pd.DataFrame(tests, columns=["grouping", "n", "dropped", "chisq", "df", "p"]),
                 out / "logrank.csv", index=False)
@@ -134,6 +136,23 @@ def _km(args) -> int:
         write_table(pd.concat(pairs, ignore_index=True), out / "logrank_pairwise.csv", index=False)
     _finish(args, "km", out)
     return 0
+
+
+def _check_groupings(data: pd.DataFrame, args, complete_cases) -> None:
+    """Each --by is a column with at least two groups among the patients with data
+    (a log-rank test compares groups)."""
+    absent = [by for by in args.by if by not in data.columns]
+    if absent:
+        raise InputError(f"{args.clinical}: --by column(s) {absent} not found; available: "
+                         f"{', '.join(map(str, data.columns[:20]))}")
+    for by in args.by:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cc = complete_cases(data, args.time, args.event, [by], source=args.clinical)
+        groups = sorted(set(cc.data[by].astype(str)))
+        if len(groups) < 2:
+            raise InputError(f"{args.clinical}: --by {by} has a single group ({groups[0]}) among the "
+                             f"{len(cc.data)} patient(s) with data; a log-rank test needs two or more")
 
 
 # ---------------------------------------------------------------------- cox
@@ -162,14 +181,16 @@ def _cox(args) -> int:
                 warnings.simplefilter("ignore")
                 model = CoxModel(" + ".join([by, *covariates]), reference=refs).fit(data, args.time, args.event)
             ct = cox_table(model)
-            write_table(ct, out / f"cox_{by}_multivariable.csv", index=False)
-            write_table(model.global_tests(), out / f"cox_{by}_multivariable_tests.csv", index=False)
+            write_table(ct, child_path(out, f"cox_{by}_multivariable", suffix=".csv", what="--by"), index=False)
+            write_table(model.global_tests(), child_path(out, f"cox_{by}_multivariable_tests", suffix=".csv",
+                                                         what="--by"), index=False)
             if args.ph_test:
-                write_table(model.ph_test(), out / f"cox_{by}_multivariable_ph.csv", index=False)
+                write_table(model.ph_test(), child_path(out, f"cox_{by}_multivariable_ph", suffix=".csv",
+                                                        what="--by"), index=False)
             ct = ct.assign(label=[f"{v}: {lv}" + (" (ref.)" if r else "") if lv else v
                                   for v, lv, r in zip(ct.variable, ct.level, ct.reference)])
             forest_plot(ct, title=f"{labels.get(by, by)}, multivariable",
-                        out=_figures(args) / f"forest_{by}.png")
+                        out=child_path(_figures(args), f"forest_{by}", suffix=".png", what="--by"))
     if args.stepwise:
         full = " + ".join([*args.by, *covariates])
         with warnings.catch_warnings():

@@ -34,6 +34,7 @@ import pandas as pd
 from scipy import ndimage
 
 from omics.data.io import atomic_path, write_table, write_text
+from omics.data.validate import InputError
 
 IMAGING_GROUPS = ("IA", "IB", "IC")
 IMAGING_SHARE = (0.40, 0.33, 0.27)
@@ -354,13 +355,13 @@ def demo_cohort(out: str | Path | None = None, n_patients: int = 225, n_test: in
     NPJ Precis Oncol 2024. doi:10.1038/s41698-024-00616-8
     """
     if n_patients < 20:
-        raise ValueError("the demo cohort needs at least 20 patients")
+        raise InputError("the demo cohort needs at least 20 patients")
     if not 0 <= n_test < n_patients:
-        raise ValueError("n_test must be between 0 and n_patients - 1")
+        raise InputError("n_test must be between 0 and n_patients - 1")
     if not 10 <= n_rna <= n_patients:
-        raise ValueError("n_rna must be between 10 and n_patients")
+        raise InputError("n_rna must be between 10 and n_patients")
     if n_genes < 1000:
-        raise ValueError("n_genes must be at least 1000 (the planted programmes need room)")
+        raise InputError("n_genes must be at least 1000 (the planted programmes need room)")
     clin_seed, surv_seed, rna_seed, img_seed, missing_seed = np.random.SeedSequence(seed).spawn(5)
     clinical, truth = _clinical(np.random.default_rng(clin_seed), n_patients, n_test)
     _survival(np.random.default_rng(surv_seed), clinical, truth)

@@ -14,21 +14,30 @@ import pandas as pd
 
 from omics.data.io import read_table, write_text
 from omics.data.validate import (InputError, _examples, check_counts, check_features,
-                                 check_survival, check_unique_ids)
+                                 check_survival, check_unique_ids, clean_ids)
 
 log = logging.getLogger("omics")
 
 MANIFEST_COLUMNS = ("patient_id", "sequence", "image", "mask")
 
 
+def _read_with_ids(path, id_column: str | None, **kwargs) -> pd.DataFrame:
+    """A table whose ID column (default: the first) is read as text, never as numbers."""
+    return read_table(path, text_columns=(0 if id_column is None else id_column,), **kwargs)
+
+
 def _index_by_id(df: pd.DataFrame, id_column: str | None, source: str) -> pd.DataFrame:
+    """Index by the (cleaned, unique) ID column; refuse a table without rows."""
     if id_column is None:
         id_column = df.columns[0]
     if id_column not in df.columns:
         raise InputError(f"{source}: no ID column {id_column!r}; columns are {_examples(list(df.columns), 10)}")
-    ids = df[id_column]
+    if df.empty:
+        raise InputError(f"{source}: the table has a header but no rows (no patient)")
+    ids = clean_ids(df[id_column], source)
     check_unique_ids(ids, source)
-    out = df.set_index(ids.astype(str)).drop(columns=[id_column])
+    out = df.drop(columns=[id_column])
+    out.index = ids
     out.index.name = "patient_id"
     return out
 
@@ -45,7 +54,7 @@ def read_clinical(path: str | os.PathLike, id_column: str = "patient_id",
     id_column
         Column holding the patient identifier; becomes the index (``patient_id``).
     time, event
-        Survival columns to validate (time > 0, event 0/1), if given.
+        Survival columns to validate (time >= 0, event 0/1), if given.
     allow_missing_survival
         Accept missing time/event (complete-case analyses later drop and report them).
 
@@ -54,13 +63,33 @@ def read_clinical(path: str | os.PathLike, id_column: str = "patient_id",
     pandas.DataFrame
         Indexed by patient ID (strings).
     """
-    df = read_table(path)
+    df = _read_with_ids(path, id_column)
     clinical = _index_by_id(df, id_column, str(path))
     if time is not None or event is not None:
         if time is None or event is None:
             raise InputError("give both a survival time and an event column, or neither")
         check_survival(clinical, time, event, source=str(path), allow_missing=allow_missing_survival)
     return clinical
+
+
+#: Accepted spellings of the two orientations (the CLI uses the hyphenated ones).
+ORIENTATION_NAMES = {"genes x samples": "genes x samples", "genes-by-samples": "genes x samples",
+                     "samples x genes": "samples x genes", "samples-by-genes": "samples x genes"}
+
+
+def _orientation_with_reason(table: pd.DataFrame, sample_ids=None) -> tuple[str, str]:
+    if sample_ids is not None:
+        ids = set(map(str, sample_ids))
+        in_cols = sum(str(c) in ids for c in table.columns)
+        in_rows = sum(str(r) in ids for r in table.index)
+        if in_cols or in_rows:
+            side = "column" if in_cols >= in_rows else "row"
+            return ("genes x samples" if side == "column" else "samples x genes",
+                    f"{max(in_cols, in_rows)} {side} names match known patient IDs")
+    rows, cols = table.shape
+    guess = "genes x samples" if rows >= cols else "samples x genes"
+    return guess, (f"guessed from the shape ({rows} rows × {cols} columns: the longer side is taken as "
+                   "genes), no patient IDs to match")
 
 
 def detect_count_orientation(table: pd.DataFrame, sample_ids=None) -> str:
@@ -71,25 +100,32 @@ def detect_count_orientation(table: pd.DataFrame, sample_ids=None) -> str:
 
     Returns ``"genes x samples"`` or ``"samples x genes"``.
     """
-    if sample_ids is not None:
-        ids = set(map(str, sample_ids))
-        in_cols = sum(str(c) in ids for c in table.columns)
-        in_rows = sum(str(r) in ids for r in table.index)
-        if in_cols or in_rows:
-            return "genes x samples" if in_cols >= in_rows else "samples x genes"
-    return "genes x samples" if table.shape[0] >= table.shape[1] else "samples x genes"
+    return _orientation_with_reason(table, sample_ids)[0]
+
+
+def _orientation_name(orientation: str) -> str:
+    wanted = orientation.replace("×", "x").strip().lower()
+    if wanted != "auto" and wanted not in ORIENTATION_NAMES:
+        raise InputError(f"orientation must be 'auto', 'samples-by-genes' or 'genes-by-samples', "
+                         f"not {orientation!r}")
+    return ORIENTATION_NAMES.get(wanted, wanted)
 
 
 def read_matrix(path: str | os.PathLike, orientation: str = "auto", sample_ids=None) -> pd.DataFrame:
     """Read a labelled matrix (counts, expression, features) as **samples × variables**.
+
+    Labels of both axes are text (``007`` stays ``007``), with surrounding white space
+    removed (and reported).
 
     Parameters
     ----------
     path
         CSV/TSV/Excel/parquet; first column holds the row labels.
     orientation
-        ``"auto"`` (detect, see :func:`detect_count_orientation`), ``"genes x samples"``
-        or ``"samples x genes"``.
+        ``"auto"`` (detect, see :func:`detect_count_orientation`), ``"genes-by-samples"``
+        or ``"samples-by-genes"`` (``"genes x samples"``/``"samples x genes"`` also work).
+        An automatic choice made from the shape alone (no known IDs to match) is stated
+        on stderr (logger ``omics``, level WARNING) with the way to override it.
     sample_ids
         Known sample (patient) IDs, used to detect the orientation.
 
@@ -98,14 +134,14 @@ def read_matrix(path: str | os.PathLike, orientation: str = "auto", sample_ids=N
     pandas.DataFrame
         ``df.attrs["orientation"]`` records the file's orientation.
     """
+    wanted = _orientation_name(orientation)
     table = read_table(path, index_col=0)
-    table.index = table.index.astype(str)
-    table.columns = table.columns.astype(str)
-    wanted = orientation.replace("×", "x").strip().lower()
+    table.columns = clean_ids(table.columns, str(path), what="column name")
     if wanted == "auto":
-        wanted = detect_count_orientation(table, sample_ids)
-    if wanted not in ("genes x samples", "samples x genes"):
-        raise InputError(f"orientation must be 'auto', 'genes x samples' or 'samples x genes', not {orientation!r}")
+        wanted, reason = _orientation_with_reason(table, sample_ids)
+        other = "samples-by-genes" if wanted == "genes x samples" else "genes-by-samples"
+        (log.info if "match" in reason else log.warning)(
+            "%s: read as %s (%s); if wrong, pass --orientation %s", path, wanted, reason, other)
     matrix = table.T if wanted == "genes x samples" else table
     matrix.index.name, matrix.columns.name = "patient_id", "gene"
     matrix.attrs["orientation"] = wanted
@@ -138,7 +174,7 @@ def read_counts(path: str | os.PathLike, orientation: str = "auto", sample_ids=N
     check_counts(counts, str(path))
     counts = counts.apply(pd.to_numeric).round().astype(np.int64)
     counts.attrs["orientation"] = wanted
-    log.info("%s: read as %s (%d samples, %d genes)", path, wanted, *counts.shape)
+    log.info("%s: %d samples, %d genes", path, *counts.shape)
     return counts
 
 
@@ -168,7 +204,7 @@ def group_labels(groups: pd.DataFrame, column: str | None, source: str) -> pd.Se
 def read_features(path: str | os.PathLike, id_column: str | None = None,
                   allow_constant: bool = True) -> pd.DataFrame:
     """Read a patients × features table (numeric, no NaN/inf); first column = patient ID by default."""
-    df = read_table(path)
+    df = _read_with_ids(path, id_column)
     features = _index_by_id(df, id_column, str(path))
     check_features(features, str(path), allow_constant=allow_constant)
     return features.astype(float)
@@ -183,8 +219,13 @@ def read_gmt(path: str | os.PathLike) -> dict[str, list[str]]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not a UTF-8 text file ({exc.reason} at byte {exc.start}); "
+                         "a GMT file is tab-separated text") from exc
     sets: dict[str, list[str]] = {}
-    for lineno, line in enumerate(path.read_text().splitlines(), start=1):
+    for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         fields = line.rstrip("\n").split("\t")
@@ -210,6 +251,29 @@ def write_gmt(gene_sets: dict[str, list[str]], path: str | os.PathLike,
     return write_text("\n".join(lines) + "\n", path)
 
 
+def read_manifest_table(path: str | os.PathLike) -> pd.DataFrame:
+    """The manifest as text: required columns present, ``repeat_mask`` added if absent,
+    patient IDs and sequence names cleaned (see :func:`~omics.data.validate.clean_ids`) and
+    never empty. Paths are left as written."""
+    path = Path(path)
+    df = read_table(path, dtype=str, keep_default_na=False)
+    missing = [c for c in MANIFEST_COLUMNS if c not in df.columns]
+    if missing:
+        raise InputError(f"{path}: manifest is missing column(s) {missing}; "
+                         f"expected {list(MANIFEST_COLUMNS)} (+ optional repeat_mask)")
+    if df.empty:
+        raise InputError(f"{path}: the manifest has a header but no rows")
+    if "repeat_mask" not in df.columns:
+        df["repeat_mask"] = ""
+    df = df.fillna("")
+    for col, what in (("patient_id", "patient ID"), ("sequence", "sequence name")):
+        df[col] = clean_ids(df[col], str(path), what=what)
+        empty = df.index[df[col] == ""]
+        if len(empty):
+            raise InputError(f"{path}: {len(empty)} row(s) without a {what} (rows {_examples(empty + 2)})")
+    return df
+
+
 def read_manifest(path: str | os.PathLike, check_files: bool = True) -> pd.DataFrame:
     """Read an image manifest: one row per patient and sequence.
 
@@ -218,13 +282,7 @@ def read_manifest(path: str | os.PathLike, check_files: bool = True) -> pd.DataF
     exist.
     """
     path = Path(path)
-    df = read_table(path, dtype=str, keep_default_na=False)
-    missing = [c for c in MANIFEST_COLUMNS if c not in df.columns]
-    if missing:
-        raise InputError(f"{path}: manifest is missing column(s) {missing}; "
-                         f"expected {list(MANIFEST_COLUMNS)} (+ optional repeat_mask)")
-    if "repeat_mask" not in df.columns:
-        df["repeat_mask"] = ""
+    df = read_manifest_table(path)
     dup = df[df.duplicated(["patient_id", "sequence"], keep=False)]
     if len(dup):
         pairs = sorted(set(zip(dup.patient_id, dup.sequence)))

@@ -6,6 +6,7 @@ Stages call these helpers on what they receive; nothing is dropped silently.
 
 from __future__ import annotations
 
+import unicodedata
 import warnings
 from dataclasses import dataclass
 from typing import Iterable, Sequence
@@ -22,17 +23,53 @@ class OverlapWarning(UserWarning):
     """Tables cover different patients; the analysis uses the overlap."""
 
 
+class IdentifierWarning(UserWarning):
+    """Identifiers were changed on reading (surrounding white space removed)."""
+
+
 def _examples(values: Iterable, k: int = 5) -> str:
     values = [str(v) for v in values]
     shown = ", ".join(values[:k])
     return shown + (f", … ({len(values) - k} more)" if len(values) > k else "")
 
 
+def clean_ids(ids: Sequence, source: str, what: str = "patient ID") -> pd.Index:
+    """Identifiers as text: Unicode NFC form, surrounding white space removed.
+
+    Identifiers are never numbers (``007`` stays ``007``); readers read them as text and
+    pass them through here. A changed identifier is reported in an
+    :class:`IdentifierWarning` naming it, since ``"P1 "`` and ``"P1"`` would otherwise
+    silently fail to join. Missing identifiers stay missing (``check_unique_ids`` refuses
+    them).
+
+    Raises
+    ------
+    InputError
+        If two different identifiers become the same after cleaning.
+    """
+    index = pd.Index(ids)
+    raw = [None if pd.isna(v) else str(v) for v in index]
+    cleaned = [None if v is None else unicodedata.normalize("NFC", v).strip() for v in raw]
+    changed = [r for r, c in zip(raw, cleaned) if r != c]
+    if changed:
+        warnings.warn(f"{source}: removed surrounding white space (and normalised Unicode) in "
+                      f"{len(changed)} {what}(s): "
+                      f"{_examples(repr(c) for c in changed)}", IdentifierWarning, stacklevel=2)
+        seen: dict[str, str] = {}
+        for r, c in zip(raw, cleaned):
+            if c is not None and seen.setdefault(c, r) != r:
+                raise InputError(f"{source}: {what}s {seen[c]!r} and {r!r} are the same after removing "
+                                 "white space; make them distinct or merge the rows")
+    out = pd.Index([pd.NA if c is None else c for c in cleaned], dtype=object, name=index.name)
+    return out
+
+
 def check_unique_ids(ids: Sequence, source: str, what: str = "patient ID") -> None:
     """Refuse duplicated identifiers."""
     index = pd.Index(ids)
-    if index.hasnans:
-        raise InputError(f"{source}: {int(index.isna().sum())} missing {what}(s)")
+    if index.hasnans or (index.astype(str) == "").any():
+        n = int(index.isna().sum() + (index.astype(str) == "").sum())
+        raise InputError(f"{source}: {n} missing {what}(s) (empty cell in the ID column)")
     dup = index[index.duplicated()].unique()
     if len(dup):
         raise InputError(f"{source}: {len(dup)} duplicated {what}(s): {_examples(dup)}")
@@ -85,7 +122,7 @@ def check_overlap(left_ids: Sequence, right_ids: Sequence, left: str, right: str
 
 def check_survival(df: pd.DataFrame, time: str, event: str, source: str = "clinical table",
                    allow_missing: bool = False) -> None:
-    """Check survival columns: present, numeric, time > 0, event in {0, 1}.
+    """Check survival columns: present, numeric, time >= 0 (as R's survival), event in {0, 1}.
 
     Missing values are refused unless ``allow_missing`` (then they are left for a
     complete-case analysis to drop and report).
@@ -107,15 +144,19 @@ def check_survival(df: pd.DataFrame, time: str, event: str, source: str = "clini
     if not allow_missing and (t.isna().any() or e.isna().any()):
         ids = df.index[t.isna() | e.isna()]
         raise InputError(f"{source}: missing survival time/event for {len(ids)} patient(s): {_examples(ids)}")
-    nonpos = df.index[(t <= 0).fillna(False)]
-    if len(nonpos):
-        raise InputError(f"{source}: survival time {time!r} must be > 0; "
-                         f"{len(nonpos)} patient(s) have time <= 0: {_examples(nonpos)}")
+    negative = df.index[(t < 0).fillna(False)]
+    if len(negative):  # time 0 is valid, as in R's survival (an event or censoring at once)
+        raise InputError(f"{source}: survival time {time!r} must be >= 0; "
+                         f"{len(negative)} patient(s) have a negative time: {_examples(negative)}")
 
 
 def _all_numeric(df: pd.DataFrame) -> bool:
     return all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t)
                for t in df.dtypes.unique())
+
+
+#: Largest count accepted: beyond 2**53 floats no longer hold every integer exactly.
+MAX_COUNT = float(2 ** 53)
 
 
 def check_counts(counts: pd.DataFrame, source: str = "count matrix") -> None:
@@ -137,6 +178,11 @@ def check_counts(counts: pd.DataFrame, source: str = "count matrix") -> None:
     if (values < 0).any():
         rows = numeric.index[(values < 0).any(axis=1)]
         raise InputError(f"{source}: negative counts for {len(rows)} sample(s): {_examples(rows)}")
+    if (values > MAX_COUNT).any():  # checked on floats: a cast to int64 would wrap to negative numbers
+        rows = numeric.index[(values > MAX_COUNT).any(axis=1)]
+        raise InputError(f"{source}: counts too large (> {MAX_COUNT:.3g}, beyond exact integers; e.g. "
+                         f"{values.max():.3g}) for {len(rows)} sample(s): {_examples(rows)}; "
+                         "are these raw read counts?")
     fractional = np.abs(values - np.round(values)) > 1e-6
     if fractional.any():
         rows = numeric.index[fractional.any(axis=1)]

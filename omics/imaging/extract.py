@@ -95,19 +95,31 @@ def load_preset(preset: str | os.PathLike | Mapping = "study") -> Preset:
         if not path.is_file():
             raise InputError(f"radiomics preset {preset!r} is neither a shipped preset ({', '.join(list_presets())}) "
                              "nor an existing YAML file")
-        with open(path, encoding="utf-8") as fh:
-            content = yaml.safe_load(fh) or {}
+        try:
+            with open(path, encoding="utf-8") as fh:
+                content = yaml.safe_load(fh) or {}
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:  # safe_load refuses Python tags: say so, briefly
+            reason = " ".join(str(exc).split())[:200]
+            raise InputError(f"{path}: not a valid radiomics preset YAML ({reason})") from exc
         name = path.stem
+    if not isinstance(content, Mapping):
+        raise InputError(f"preset {preset!r}: expected a mapping of pyradiomics sections, got "
+                         f"{type(content).__name__}")
     if "pyradiomics" in content:
         options = content.get("omics") or {}
         params = content["pyradiomics"]
     else:
         options, params = {}, content
+    if not isinstance(params, Mapping) or not isinstance(options, Mapping):
+        raise InputError(f"preset {preset!r}: the 'pyradiomics' and 'omics' sections must be mappings")
     unknown = set(params) - {"imageType", "featureClass", "setting", "voxelSetting"}
     if unknown:
         raise InputError(f"preset {name}: unknown pyradiomics section(s) {sorted(unknown)}")
     shape = options.get("shape_sequences")
-    rings = [float(d) for d in (options.get("ring_distances_mm") or [])]
+    try:
+        rings = [float(d) for d in (options.get("ring_distances_mm") or [])]
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"preset {name}: ring_distances_mm must be a list of numbers (mm)") from exc
     return Preset(name, params, list(shape) if shape is not None else None, rings)
 
 
@@ -162,7 +174,7 @@ class PatientFeatures:
 
 def extract_patient(patient: PatientImages, preset: Preset | str | Mapping = "study",
                     which_mask: str = "mask", ring_distances_mm: Sequence[float] | None = None,
-                    exclude: Any = None) -> PatientFeatures:
+                    exclude: Any = None, *, label: int | None = None) -> PatientFeatures:
     """Extract all features of one patient: every sequence × every ROI.
 
     Parameters
@@ -178,6 +190,11 @@ def extract_patient(patient: PatientImages, preset: Preset | str | Mapping = "st
         Ring widths; ``None`` takes the preset's.
     exclude
         Optional exclusion mask for the rings.
+    label
+        Mask label of the tumour. ``None`` (default) requires a mask with exactly one
+        non-zero label and refuses one with several, naming them: a multi-label mask is
+        never silently cut to one label. (pyradiomics' ``setting.label`` does not choose it:
+        the ROIs handed to pyradiomics are binary.)
 
     Returns
     -------
@@ -193,11 +210,10 @@ def extract_patient(patient: PatientImages, preset: Preset | str | Mapping = "st
     mask_obj = patient.mask if which_mask == "mask" else patient.repeat_mask
     if mask_obj is None:
         raise InputError(f"patient {patient.patient_id}: no {which_mask}")
-    label = int((preset.pyradiomics.get("setting") or {}).get("label", 1))
     raw_mask = _as_image(mask_obj)
     images = {seq: _as_image(img) for seq, img in patient.images.items()}
     first = next(iter(images.values()))
-    binary = validate_mask(raw_mask, first, patient.patient_id, label=_label_for(raw_mask, label), name=which_mask)
+    binary = validate_mask(raw_mask, first, patient.patient_id, label=label, name=which_mask)
     excl = _as_image(exclude) if exclude is not None else None
     rois = roi_masks(binary, rings, excl)
     extractors = {True: None, False: None}
@@ -205,7 +221,7 @@ def extract_patient(patient: PatientImages, preset: Preset | str | Mapping = "st
     diagnostics: list[dict] = []
     for seq, image in images.items():
         if not _same_grid(image, binary):
-            validate_mask(raw_mask, image, patient.patient_id, label=_label_for(raw_mask, label), name=which_mask)
+            validate_mask(raw_mask, image, patient.patient_id, label=label, name=which_mask)
         with_shape = preset.shape_sequences is None or seq in preset.shape_sequences
         if extractors[with_shape] is None:
             extractors[with_shape] = _extractor(preset.pyradiomics, with_shape)
@@ -221,12 +237,6 @@ def extract_patient(patient: PatientImages, preset: Preset | str | Mapping = "st
                 else:
                     features[feature_name(seq, roi, key)] = float(np.asarray(value))
     return PatientFeatures(patient.patient_id, features, diagnostics)
-
-
-def _label_for(mask: sitk.Image, label: int) -> int | None:
-    """Use the configured label when present, else require a single label."""
-    arr = sitk.GetArrayViewFromImage(mask)
-    return label if np.any(arr == label) else None
 
 
 def _same_grid(a: sitk.Image, b: sitk.Image) -> bool:
@@ -270,9 +280,9 @@ class ExtractionResult:
                 f"{len(self.failures)} failure(s); preset {self.preset.name})")
 
 
-def _extract_one(patient: PatientImages, preset: Preset, which_mask: str, rings, exclude):
+def _extract_one(patient: PatientImages, preset: Preset, which_mask: str, rings, exclude, label=None):
     try:
-        return extract_patient(patient, preset, which_mask, rings, exclude), None
+        return extract_patient(patient, preset, which_mask, rings, exclude, label=label), None
     except Exception as exc:  # reported per patient, the cohort goes on
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return None, {"patient_id": patient.patient_id, "mask": which_mask, "reason": reason}
@@ -280,7 +290,7 @@ def _extract_one(patient: PatientImages, preset: Preset, which_mask: str, rings,
 
 def extract_cohort(patients: Sequence[PatientImages] | str | os.PathLike, preset: Preset | str | Mapping = "study",
                    n_jobs: int = 1, progress: bool = True, ring_distances_mm: Sequence[float] | None = None,
-                   repeat: bool = True) -> ExtractionResult:
+                   repeat: bool = True, *, label: int | None = None) -> ExtractionResult:
     """Extract features for every patient (and every repeat segmentation), in parallel.
 
     Parameters
@@ -297,6 +307,9 @@ def extract_cohort(patients: Sequence[PatientImages] | str | os.PathLike, preset
         Peritumoral ring widths; ``None`` takes the preset's.
     repeat
         Also extract on the repeat masks (for the ICC).
+    label
+        Tumour label in the masks; ``None`` requires single-label masks (see
+        :func:`extract_patient`).
 
     Returns
     -------
@@ -319,7 +332,7 @@ def extract_cohort(patients: Sequence[PatientImages] | str | os.PathLike, preset
     tasks = [(p, "mask") for p in patients]
     if repeat:
         tasks += [(p, "mask_repeat") for p in patients if p.repeat_mask is not None]
-    jobs = (delayed(_extract_one)(p, preset, which, ring_distances_mm, None) for p, which in tasks)
+    jobs = (delayed(_extract_one)(p, preset, which, ring_distances_mm, None, label) for p, which in tasks)
     runner = Parallel(n_jobs=n_jobs, return_as="generator")
     outputs = list(tqdm(runner(jobs), total=len(tasks), desc="radiomics", unit="extraction",
                         disable=not progress or os.environ.get("CI") is not None))

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 import SimpleITK as sitk
 
-from omics.data.io import atomic_path, read_table
+from omics.data.io import atomic_path
 from omics.data.validate import InputError, check_unique_ids
 
 #: File suffixes read as single files (anything else that is a folder is read as DICOM).
@@ -63,7 +63,8 @@ def read_image(path: str | os.PathLike, pixel_type: int | None = None) -> sitk.I
     FileNotFoundError
         If ``path`` does not exist.
     InputError
-        If the folder holds no or several DICOM series, or the file cannot be read.
+        If the folder holds no or several DICOM series, or the file cannot be read, or a
+        NIfTI file is truncated or corrupt (see :func:`check_nifti_complete`).
 
     References
     ----------
@@ -72,6 +73,8 @@ def read_image(path: str | os.PathLike, pixel_type: int | None = None) -> sitk.I
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such image file or DICOM folder")
+    if path.is_file() and path.name.lower().endswith((".nii", ".nii.gz")):
+        check_nifti_complete(path)
     try:
         with preserve_locale():
             image = _read_dicom_series(path) if path.is_dir() else sitk.ReadImage(str(path))
@@ -80,6 +83,72 @@ def read_image(path: str | os.PathLike, pixel_type: int | None = None) -> sitk.I
     if pixel_type is not None:
         image = sitk.Cast(image, pixel_type)
     return image
+
+
+#: NIfTI header layouts: (header size, offsets and formats of dim, bitpix, vox_offset).
+_NIFTI_LAYOUTS = {348: (40, "8h", 72, "h", 108, "f"), 540: (16, "8q", 14, "h", 168, "q")}
+
+
+def _nifti_expected_size(header: bytes, path: Path) -> int:
+    """Bytes a single-file NIfTI-1/-2 needs: ``vox_offset + prod(dim) * bitpix / 8``."""
+    import struct
+
+    for endian in "<>":
+        if len(header) >= 4 and struct.unpack(endian + "i", header[:4])[0] in _NIFTI_LAYOUTS:
+            break
+    else:
+        raise InputError(f"{path}: not a NIfTI file (bad header size field); the file is corrupt or "
+                         "not NIfTI")
+    size = struct.unpack(endian + "i", header[:4])[0]
+    if len(header) < size:
+        raise InputError(f"{path}: truncated NIfTI file (the header alone needs {size} bytes, "
+                         f"the file holds {len(header)})")
+    dim_at, dim_fmt, bitpix_at, bitpix_fmt, offset_at, offset_fmt = _NIFTI_LAYOUTS[size]
+    dim = struct.unpack_from(endian + dim_fmt, header, dim_at)
+    bitpix = struct.unpack_from(endian + bitpix_fmt, header, bitpix_at)[0]
+    vox_offset = int(struct.unpack_from(endian + offset_fmt, header, offset_at)[0])
+    ndim = dim[0]
+    if not 1 <= ndim <= 7 or min(dim[1:ndim + 1]) < 1 or bitpix < 1:
+        raise InputError(f"{path}: corrupt NIfTI header (dim {list(dim)}, bitpix {bitpix})")
+    voxels = 1
+    for n in dim[1:ndim + 1]:
+        voxels *= int(n)
+    return max(vox_offset, size) + (voxels * int(bitpix) + 7) // 8
+
+
+def check_nifti_complete(path: str | os.PathLike) -> None:
+    """Refuse a truncated or corrupt NIfTI file (``.nii`` or ``.nii.gz``).
+
+    ITK's NIfTI reader may fill the missing end of a truncated file with zeros and succeed,
+    which silently cuts a tumour mask in half. Here the whole gzip stream is decompressed
+    (so an incomplete stream or a CRC error is caught) and the data length is compared
+    with what the header's ``dim`` and ``bitpix`` require.
+
+    Raises
+    ------
+    InputError
+        Naming the file and what is wrong with it.
+    """
+    import gzip
+    import zlib
+
+    path = Path(path)
+    with open(path, "rb") as fh:
+        compressed = fh.read(2) == b"\x1f\x8b"
+    opener = gzip.open if compressed else open
+    try:
+        with opener(path, "rb") as fh:
+            header = fh.read(544)
+            length = len(header)
+            while chunk := fh.read(1 << 22):
+                length += len(chunk)
+    except (EOFError, OSError, zlib.error) as exc:
+        raise InputError(f"{path}: truncated or corrupt gzip data ({exc}); the file is incomplete, "
+                         "copy it again") from exc
+    expected = _nifti_expected_size(header, path)
+    if length < expected:
+        raise InputError(f"{path}: truncated NIfTI file: the header describes {expected} bytes, the file "
+                         f"holds {length}{' (uncompressed)' if compressed else ''}; copy it again")
 
 
 def _read_dicom_series(folder: Path) -> sitk.Image:
@@ -151,14 +220,10 @@ def read_manifest(path: str | os.PathLike) -> list[PatientImages]:
     list of PatientImages
         In the manifest's order.
     """
+    from omics.data.readers import read_manifest_table
+
     path = Path(path)
-    table = read_table(path, dtype=str, keep_default_na=False)
-    missing = [c for c in MANIFEST_COLUMNS[:4] if c not in table.columns]
-    if missing:
-        raise InputError(f"{path}: manifest lacks column(s) {missing}; expected {list(MANIFEST_COLUMNS)}")
-    if "repeat_mask" not in table.columns:
-        table["repeat_mask"] = ""
-    return manifest_patients(table, path.parent, source=str(path))
+    return manifest_patients(read_manifest_table(path), path.parent, source=str(path))
 
 
 def manifest_patients(table: pd.DataFrame, base: str | os.PathLike = ".", source: str = "manifest") -> list[PatientImages]:

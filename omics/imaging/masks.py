@@ -67,7 +67,7 @@ def validate_mask(mask: sitk.Image, image: sitk.Image | None = None, patient: st
         raise InputError(f"{who}{name} geometry does not match the image: {name} {describe_geometry(mask)} "
                          f"vs image {describe_geometry(image)}; resample the mask onto the image grid "
                          "(nearest neighbour) first")
-    arr = sitk.GetArrayViewFromImage(mask)
+    arr = sitk.GetArrayFromImage(mask)
     labels = np.unique(arr[arr != 0])
     if labels.size == 0:
         raise InputError(f"{who}{name} is empty (no non-zero voxel)")
@@ -106,7 +106,7 @@ def distance_outside(mask: sitk.Image) -> np.ndarray:
                                         useImageSpacing=True, backgroundValue=0)
     arr = sitk.GetArrayFromImage(dist).astype(float)
     out = np.sqrt(np.clip(arr, 0.0, None))
-    out[sitk.GetArrayViewFromImage(binary) > 0] = 0.0
+    out[sitk.GetArrayFromImage(binary) > 0] = 0.0
     return out
 
 
@@ -122,7 +122,7 @@ def _exclusion(exclude: sitk.Image | None, mask: sitk.Image) -> np.ndarray | Non
     if not same_geometry(exclude, mask):
         raise InputError("the exclusion mask's geometry does not match the tumour mask: "
                          f"{describe_geometry(exclude)} vs {describe_geometry(mask)}")
-    return sitk.GetArrayViewFromImage(exclude) > 0
+    return sitk.GetArrayFromImage(exclude) > 0
 
 
 def peritumoral_ring(mask: sitk.Image, distance_mm: float, exclude: sitk.Image | None = None) -> sitk.Image:

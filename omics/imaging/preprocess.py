@@ -222,15 +222,15 @@ def n4_correct(image: sitk.Image, mask: sitk.Image | None = None, shrink_factor:
     """
     image = sitk.Cast(image, sitk.sitkFloat32)
     mask = foreground_mask(image) if mask is None else sitk.Cast(mask > 0, sitk.sitkUInt8)
-    if sitk.GetArrayViewFromImage(mask).max() == 0:
+    if sitk.GetArrayFromImage(mask).max() == 0:
         raise InputError("N4: the fitting mask is empty")
     factor = [int(shrink_factor)] * image.GetDimension()
     small = sitk.Shrink(image, factor) if shrink_factor > 1 else image
     small_mask = sitk.Shrink(mask, factor) if shrink_factor > 1 else mask
-    if sitk.GetArrayViewFromImage(small_mask).max() == 0:  # mask thinner than the shrink step
+    if sitk.GetArrayFromImage(small_mask).max() == 0:  # mask thinner than the shrink step
         small, small_mask = image, mask
     # N4 works on the log of the intensities: shift to strictly positive values.
-    minimum = float(sitk.GetArrayViewFromImage(image).min())
+    minimum = float(sitk.GetArrayFromImage(image).min())
     shift = 1.0 - minimum if minimum < 1.0 else 0.0
     corrector = sitk.N4BiasFieldCorrectionImageFilter()
     corrector.SetMaximumNumberOfIterations([int(i) for i in iterations])
@@ -278,8 +278,8 @@ def cohort_reference(images: Sequence[sitk.Image], masks: Sequence[sitk.Image | 
     probs = np.linspace(0.0, 1.0, n_quantiles)
     curves = []
     for img, msk in zip(images, masks):
-        values = sitk.GetArrayViewFromImage(img).astype(float)
-        region = sitk.GetArrayViewFromImage(foreground_mask(img) if msk is None else msk) > 0
+        values = sitk.GetArrayFromImage(img).astype(float)
+        region = sitk.GetArrayFromImage(foreground_mask(img) if msk is None else msk) > 0
         curves.append(np.quantile(values[region] if region.any() else values.ravel(), probs))
     curve = np.mean(curves, axis=0)
     if output_range is not None:
@@ -346,8 +346,8 @@ def zscore(image: sitk.Image, mask: sitk.Image | None = None) -> sitk.Image:
     """Standardise intensities: ``(x − mean) / SD`` with mean and SD over ``mask``
     (default: the Otsu foreground)."""
     image = sitk.Cast(image, sitk.sitkFloat32)
-    values = sitk.GetArrayViewFromImage(image)
-    region = sitk.GetArrayViewFromImage(foreground_mask(image) if mask is None else mask) > 0
+    values = sitk.GetArrayFromImage(image)
+    region = sitk.GetArrayFromImage(foreground_mask(image) if mask is None else mask) > 0
     if not region.any():
         raise InputError("z-score: the normalisation region is empty")
     mean, sd = float(values[region].mean()), float(values[region].std())
@@ -482,40 +482,70 @@ def build_references(patients, sequences: Sequence[str] | None = None, n_quantil
     return {seq: cohort_reference(imgs, n_quantiles=n_quantiles) for seq, imgs in found.items()}
 
 
+def check_patient_inputs(patient, grid_sequence: str = "CET1", *, label: int | None = None
+                         ) -> tuple[dict[str, sitk.Image], dict[str, sitk.Image]]:
+    """Read one patient's images and masks and validate the masks.
+
+    Every file is read (so a missing, truncated or corrupt one is an error naming it) and
+    every mask must be non-empty, hold one label (or ``label``), and share the geometry of
+    the ``grid_sequence`` image it was drawn on. Run it over a cohort before writing
+    anything, so a bad patient never leaves a half-written output folder.
+
+    Returns
+    -------
+    (images, masks) : tuple of dict
+        ``{sequence: image}`` and ``{"mask": binary, "mask_repeat": binary}`` (uint8 0/1),
+        the repeat mask only when there is one.
+    """
+    from omics.imaging.io import read_image
+    from omics.imaging.masks import validate_mask
+
+    pid = patient.patient_id
+    reserved = sorted({"mask", "mask_repeat"} & set(patient.images))
+    if reserved:
+        raise InputError(f"patient {pid}: a sequence may not be called {reserved[0]!r} (the mask's file name)")
+    images = {seq: p if isinstance(p, sitk.Image) else read_image(p) for seq, p in patient.images.items()}
+    masks = {"mask": patient.mask}
+    if patient.repeat_mask is not None:
+        masks["mask_repeat"] = patient.repeat_mask
+    drawn_on = images.get(grid_sequence)  # the masks are drawn on CET1: same geometry required
+    return images, {name: validate_mask(m if isinstance(m, sitk.Image) else read_image(m), drawn_on, pid,
+                                        label=label, name=name)
+                    for name, m in masks.items()}
+
+
 def preprocess_files(patient, out_dir, config: PreprocessConfig = PreprocessConfig(),
-                     references: Mapping[str, sitk.Image] | None = None, grid_sequence: str = "CET1") -> tuple[pd.DataFrame, pd.DataFrame]:
+                     references: Mapping[str, sitk.Image] | None = None, grid_sequence: str = "CET1",
+                     *, label: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Preprocess one patient's files and write them under ``out_dir/<patient>/``.
 
-    Writes ``<sequence>.nii.gz``, ``mask.nii.gz`` (and ``mask_repeat.nii.gz``) on one grid.
-    The masks are validated first (empty, several labels, geometry different from the
-    ``grid_sequence`` image they were drawn on), naming the patient.
+    Writes ``<sequence>.nii.gz``, ``mask.nii.gz`` (and ``mask_repeat.nii.gz``) on one grid;
+    masks are written binary (0/1). The masks are validated first (see
+    :func:`check_patient_inputs`), naming the patient. Folder and file names come from the
+    patient ID and sequence names through :func:`omics.data.child_path`, so no ID (``../x``,
+    an absolute path) can write outside ``out_dir``.
 
     Returns
     -------
     (manifest rows, steps) : tuple of DataFrames
         Manifest rows with paths relative to ``out_dir`` and the step record.
     """
-    from omics.imaging.io import read_image, write_image
-    from omics.imaging.masks import validate_mask
+    from omics.data.paths import child_path
+    from omics.imaging.io import write_image
 
     out_dir = Path(out_dir)
     pid = patient.patient_id
-    images = {seq: read_image(p) for seq, p in patient.images.items()}
-    masks = {"mask": patient.mask}
-    if patient.repeat_mask is not None:
-        masks["mask_repeat"] = patient.repeat_mask
-    masks = {k: read_image(v) if not isinstance(v, sitk.Image) else v for k, v in masks.items()}
-    drawn_on = images.get(grid_sequence)  # the masks are drawn on CET1: same geometry required
-    for name, m in masks.items():  # empty / several labels / geometry, before any work
-        validate_mask(m, drawn_on, pid, label=1 if np.any(sitk.GetArrayViewFromImage(m) == 1) else None, name=name)
+    images, masks = check_patient_inputs(patient, grid_sequence, label=label)
     result = preprocess_patient(images, masks, config, references, pid, grid_sequence)
-    folder = out_dir / pid
-    rows = []
+
+    def relative(name: str) -> str:
+        return child_path(out_dir, pid, name, suffix=".nii.gz", what="sequence name").relative_to(out_dir).as_posix()
+
     for name, m in result.masks.items():
-        write_image(sitk.Cast(m, sitk.sitkUInt8), folder / f"{name}.nii.gz")
+        write_image(sitk.Cast(m, sitk.sitkUInt8), out_dir / relative(name))
+    rows = []
     for seq, img in result.images.items():
-        write_image(img, folder / f"{seq}.nii.gz")
-        rows.append({"patient_id": pid, "sequence": seq, "image": f"{pid}/{seq}.nii.gz",
-                     "mask": f"{pid}/mask.nii.gz",
-                     "repeat_mask": f"{pid}/mask_repeat.nii.gz" if "mask_repeat" in result.masks else ""})
+        write_image(img, out_dir / relative(seq))
+        rows.append({"patient_id": pid, "sequence": seq, "image": relative(seq), "mask": relative("mask"),
+                     "repeat_mask": relative("mask_repeat") if "mask_repeat" in result.masks else ""})
     return pd.DataFrame(rows), result.steps_frame()
