@@ -16,6 +16,7 @@ import argparse
 import importlib
 import pkgutil
 import sys
+import warnings
 
 from omics import __version__
 from omics.data.validate import InputError
@@ -54,11 +55,20 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
-    try:
-        return int(args.handler(args) or 0)
-    except (InputError, FileNotFoundError) as exc:
-        print(f"omics {args.command}: error: {_one_line(exc)}", file=sys.stderr)
-        return 2
+    with warnings.catch_warnings():
+        warnings.showwarning = _warning_printer(args.command)
+        try:
+            return int(args.handler(args) or 0)
+        except (InputError, FileNotFoundError) as exc:
+            print(f"omics {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+            return 2
+
+
+def _warning_printer(command: str):
+    """Show warnings as ``omics <command>: warning: ...`` lines (no source line)."""
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(f"omics {command}: warning: {_one_line(message)}", file=file or sys.stderr)
+    return show
 
 
 def _one_line(exc: BaseException) -> str:

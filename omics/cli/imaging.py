@@ -219,7 +219,7 @@ def _rings(args) -> int:
     from omics.imaging.masks import roi_masks, validate_mask
 
     out = Path(args.out)
-    mask = validate_mask(read_image(args.mask), None, args.patient, label=args.label)
+    mask = validate_mask(read_image(args.mask), None, args.patient, label=args.label, name=f"mask {args.mask}")
     exclude = read_image(args.exclude) if args.exclude else None
     rois = roi_masks(mask, args.distances, exclude)
     voxel = float(np.prod(mask.GetSpacing()))

@@ -9,10 +9,11 @@ from omics.data.provenance import write_provenance
 from omics.data.readers import (check_image_geometry, detect_count_orientation, group_labels,
                                 read_clinical, read_counts, read_features, read_gmt, read_groups,
                                 read_manifest, read_matrix, write_gmt)
-from omics.data.validate import InputError, OverlapWarning, check_overlap, select_patients
+from omics.data.validate import (IdentifierWarning, InputError, OrientationWarning, OverlapWarning,
+                                 check_overlap, select_patients)
 
 __all__ = [
-    "DemoCohort", "InputError", "OverlapWarning", "atomic_path", "build_cohort", "check_image_geometry", "child_path",
+    "DemoCohort", "IdentifierWarning", "InputError", "OrientationWarning", "OverlapWarning", "atomic_path", "build_cohort", "check_image_geometry", "child_path",
     "check_overlap", "clinical_of", "demo_cohort", "describe_cohort", "detect_count_orientation", "group_labels",
     "modality_table", "read_clinical", "read_cohort", "read_counts", "read_features", "read_gmt", "read_groups", "read_matrix",
     "read_manifest", "read_table", "safe_name", "select_patients", "write_cohort", "write_gmt", "write_provenance", "write_table",

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from omics.data.io import read_table, write_text
-from omics.data.validate import (InputError, _examples, check_counts, check_features,
+from omics.data.validate import (InputError, OrientationWarning, _examples, check_counts, check_features,
                                  check_survival, check_unique_ids, clean_ids)
 
 log = logging.getLogger("omics")
@@ -125,7 +126,8 @@ def read_matrix(path: str | os.PathLike, orientation: str = "auto", sample_ids=N
         ``"auto"`` (detect, see :func:`detect_count_orientation`), ``"genes-by-samples"``
         or ``"samples-by-genes"`` (``"genes x samples"``/``"samples x genes"`` also work).
         An automatic choice made from the shape alone (no known IDs to match) is stated
-        on stderr (logger ``omics``, level WARNING) with the way to override it.
+        in an :class:`~omics.data.validate.OrientationWarning` (on stderr in the CLI) with
+        the way to override it.
     sample_ids
         Known sample (patient) IDs, used to detect the orientation.
 
@@ -137,14 +139,19 @@ def read_matrix(path: str | os.PathLike, orientation: str = "auto", sample_ids=N
     wanted = _orientation_name(orientation)
     table = read_table(path, index_col=0)
     table.columns = clean_ids(table.columns, str(path), what="column name")
+    reason = "as given"
     if wanted == "auto":
         wanted, reason = _orientation_with_reason(table, sample_ids)
         other = "samples-by-genes" if wanted == "genes x samples" else "genes-by-samples"
-        (log.info if "match" in reason else log.warning)(
-            "%s: read as %s (%s); if wrong, pass --orientation %s", path, wanted, reason, other)
+        message = f"{path}: read as {wanted} ({reason}); if wrong, pass --orientation {other}"
+        if "match" in reason:
+            log.info(message)
+        else:
+            warnings.warn(message, OrientationWarning, stacklevel=2)
     matrix = table.T if wanted == "genes x samples" else table
     matrix.index.name, matrix.columns.name = "patient_id", "gene"
     matrix.attrs["orientation"] = wanted
+    matrix.attrs["orientation_reason"] = reason
     return matrix
 
 
@@ -168,13 +175,13 @@ def read_counts(path: str | os.PathLike, orientation: str = "auto", sample_ids=N
         Non-numeric, negative, non-integer or missing counts; duplicated IDs.
     """
     counts = read_matrix(path, orientation, sample_ids)
-    wanted = counts.attrs["orientation"]
+    wanted, reason = counts.attrs["orientation"], counts.attrs["orientation_reason"]
     check_unique_ids(counts.index, str(path), "sample ID")
     check_unique_ids(counts.columns, str(path), "gene ID")
     check_counts(counts, str(path))
     counts = counts.apply(pd.to_numeric).round().astype(np.int64)
     counts.attrs["orientation"] = wanted
-    log.info("%s: %d samples, %d genes", path, *counts.shape)
+    counts.attrs["orientation_reason"] = reason
     return counts
 
 
@@ -329,5 +336,5 @@ def check_image_geometry(manifest: pd.DataFrame, tolerance: float = 1e-4) -> Non
                     if (a != b if name == "size" else not np.allclose(a, b, atol=tolerance))]
             if what:
                 raise InputError(f"patient {row.patient_id}, {row.sequence}: {col} geometry differs from "
-                                 f"the image ({', '.join(what)}): image {ref[0]} @ {tuple(ref[1])}, "
-                                 f"{col} {other[0]} @ {tuple(other[1])}")
+                                 f"the image ({', '.join(what)}): image {ref[0]} @ {tuple(map(float, ref[1]))}, "
+                                 f"{col} {other[0]} @ {tuple(map(float, other[1]))}")

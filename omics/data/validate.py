@@ -23,6 +23,10 @@ class OverlapWarning(UserWarning):
     """Tables cover different patients; the analysis uses the overlap."""
 
 
+class OrientationWarning(UserWarning):
+    """A matrix's orientation was guessed from its shape alone."""
+
+
 class IdentifierWarning(UserWarning):
     """Identifiers were changed on reading (surrounding white space removed)."""
 

@@ -74,8 +74,8 @@ def validate_mask(mask: sitk.Image, image: sitk.Image | None = None, patient: st
     if label is None:
         if labels.size > 1:
             shown = ", ".join(str(v) for v in labels[:6])
-            raise InputError(f"{who}{name} has {labels.size} labels ({shown}); give the tumour label "
-                             "(label=...) or merge them")
+            raise InputError(f"{who}{name} has {labels.size} labels ({shown}); choose the tumour label "
+                             "(--label in the CLI, label= in the API) or merge them")
         label = labels[0]
     elif label not in labels:
         raise InputError(f"{who}{name} has no voxel with label {label} (labels present: "
