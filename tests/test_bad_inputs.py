@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +20,7 @@ import pytest
 import SimpleITK as sitk
 
 from omics.cli import main
+from omics.data import IdentifierWarning
 
 N = 12
 IDS = [f"P{i:02d}" for i in range(1, N + 1)]
@@ -532,9 +535,19 @@ def test_catalogue_covers_every_issue_item():
 
 def test_trailing_space_ids_are_named_in_a_warning(tmp_path, capsys):
     clinical = _write_csv(_clinical(ids=[f"{p} " for p in IDS]), tmp_path / "c.csv")
-    assert main(["validate", "--clinical", str(clinical)]) == 0
-    err = capsys.readouterr().err
-    assert err.startswith("omics validate: warning: ") and "white space" in err and "'P01 '" in err
+    with pytest.warns(IdentifierWarning, match=r"white space .* 'P01 '"):
+        assert main(["validate", "--clinical", str(clinical)]) == 0
+
+
+def test_warnings_are_one_line_on_stderr_in_a_real_process(tmp_path):
+    """An orientation guessed from the shape is stated on stderr, as one `omics ...: warning:` line."""
+    counts = counts_file(tmp_path, counts_frame().T)
+    result = subprocess.run([sys.executable, "-m", "omics.cli", "validate", "--counts", str(counts)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    warning = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert len(warning) == 1 and warning[0].startswith("omics validate: warning: "), result.stderr
+    assert "read as samples x genes" in warning[0] and "--orientation genes-by-samples" in warning[0]
 
 
 def test_multilabel_mask_works_with_a_chosen_label(tmp_path, capsys):

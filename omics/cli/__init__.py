@@ -55,20 +55,15 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
-    with warnings.catch_warnings():
-        warnings.showwarning = _warning_printer(args.command)
-        try:
-            return int(args.handler(args) or 0)
-        except (InputError, FileNotFoundError) as exc:
-            print(f"omics {args.command}: error: {_one_line(exc)}", file=sys.stderr)
-            return 2
-
-
-def _warning_printer(command: str):
-    """Show warnings as ``omics <command>: warning: ...`` lines (no source line)."""
-    def show(message, category, filename, lineno, file=None, line=None):
-        print(f"omics {command}: warning: {_one_line(message)}", file=file or sys.stderr)
-    return show
+    original = warnings.formatwarning  # warnings print as one line, still catchable by callers
+    warnings.formatwarning = lambda message, *_, **__: f"omics {args.command}: warning: {_one_line(message)}\n"
+    try:
+        return int(args.handler(args) or 0)
+    except (InputError, FileNotFoundError) as exc:
+        print(f"omics {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    finally:
+        warnings.formatwarning = original
 
 
 def _one_line(exc: BaseException) -> str:

@@ -36,8 +36,8 @@ def _validate(args) -> int:
         ids = clinical.index if clinical is not None else None
         if args.counts:
             counts = read_counts(args.counts, orientation=args.orientation, sample_ids=ids)
-            report.append(f"counts: read as {counts.attrs['orientation']} ({counts.attrs['orientation_reason']}): "
-                          f"{counts.shape[0]} samples × {counts.shape[1]} genes")
+            report.append(f"counts: read as {counts.attrs['orientation']}: {counts.shape[0]} samples × "
+                          f"{counts.shape[1]} genes ({counts.attrs['orientation_reason']})")
             if ids is not None:
                 report.append(f"  {check_overlap(ids, counts.index, 'clinical', 'counts', require_all_right=True)}")
         for path in args.features or []:

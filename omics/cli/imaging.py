@@ -159,6 +159,17 @@ def _read_many(paths: list[str]) -> pd.DataFrame:
     return merged
 
 
+def _read_failures(paths: list[str]) -> pd.DataFrame | None:
+    """The failures.csv files of `omics extract`, gathered (None when none are given)."""
+    if not paths:
+        return None
+    for path in paths:
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"{path}: no such file")
+    frames = [pd.read_csv(f, dtype=str, keep_default_na=False) for f in paths if Path(f).stat().st_size > 0]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["patient_id", "mask", "reason"])
+
+
 def _icc(args) -> int:
     from omics.data.io import read_table, write_table
     from omics.data.provenance import write_provenance
@@ -178,6 +189,7 @@ def _icc(args) -> int:
     if not args.repeat:
         raise InputError("give --repeat FILE(S) (features of the repeat segmentations) or --icc-table")
     repeat = _read_many(args.repeat)
+    failures = _read_failures(args.failures)  # read every input before writing anything
     result = feature_icc(features, repeat, icc_type=args.icc_type, threshold=args.threshold)
     selected = apply_icc_filter(features, result)
     not_finite = result.table.loc[(result.table["icc"] >= result.threshold) & ~result.table["finite_in_all_patients"],
@@ -190,9 +202,7 @@ def _icc(args) -> int:
     write_table(selected, out / "handcrafted_features.csv")
     write_provenance(out, "icc", {"icc_type": result.icc_type, "threshold": result.threshold,
                                   "n_patients_icc": len(result.patients)}, inputs=args.features + args.repeat)
-    if args.failures:
-        failures = [pd.read_csv(f, dtype=str) for f in args.failures if Path(f).stat().st_size > 0]
-        failures = pd.concat(failures, ignore_index=True) if failures else pd.DataFrame()
+    if failures is not None:
         write_table(failures, out / "extraction_failures.csv", index=False)
         if len(failures):
             print(f"omics icc: {len(failures)} extraction(s) failed, patients left out: "

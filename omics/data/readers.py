@@ -144,7 +144,7 @@ def read_matrix(path: str | os.PathLike, orientation: str = "auto", sample_ids=N
         wanted, reason = _orientation_with_reason(table, sample_ids)
         other = "samples-by-genes" if wanted == "genes x samples" else "genes-by-samples"
         message = f"{path}: read as {wanted} ({reason}); if wrong, pass --orientation {other}"
-        if "match" in reason:
+        if not reason.startswith("guessed"):  # decided by matching known IDs
             log.info(message)
         else:
             warnings.warn(message, OrientationWarning, stacklevel=2)
