@@ -163,6 +163,14 @@ def case_bom_crlf(tmp):
     return _validate_clinical(tmp, tmp / "c.csv", "--time", "time", "--event", "event")
 
 
+def case_gzipped_tables(tmp):
+    clinical = tmp / "c.tsv.gz"
+    _clinical().to_csv(clinical, sep="\t", index=False)
+    counts = tmp / "counts.csv.gz"
+    counts_frame().to_csv(counts)
+    return _validate_clinical(tmp, clinical, "--counts", str(counts))
+
+
 def case_latin1(tmp):
     (tmp / "c.csv").write_bytes("patient_id,site\nP01,Besan\xe7on\n".encode("latin-1"))
     return _validate_clinical(tmp, tmp / "c.csv")
@@ -439,6 +447,7 @@ CASES = {
     "header-only clinical": (case_header_only, 2, "no rows"),
     "semicolon delimiter": (case_semicolon, 2, "semicolon-separated"),
     "BOM and CRLF work": (case_bom_crlf, 0, f"clinical: {N} patients"),
+    "gzipped tables work": (case_gzipped_tables, 0, f"{N} patients in both"),
     "not UTF-8": (case_latin1, 2, "utf-8"),
     "duplicated IDs": (case_duplicated_ids, 2, "duplicated patient ID"),
     "IDs equal after stripping": (case_ids_same_after_strip, 2, "same after removing white space"),

@@ -7,7 +7,10 @@ and an input is never overwritten in place.
 
 from __future__ import annotations
 
+import bz2
 import contextlib
+import gzip
+import lzma
 import os
 import tempfile
 from pathlib import Path
@@ -109,7 +112,7 @@ def read_table(path: str | os.PathLike, index_col: int | str | None = None, *,
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
     suffix = path.suffix.lower()
-    if path.name.endswith(".gz"):
+    if suffix in _COMPRESSED:
         suffix = Path(path.stem).suffix.lower()
     text = [c for c in (index_col, *text_columns) if c is not None]
     if text and "dtype" not in kwargs and "converters" not in kwargs and suffix not in (".parquet", ".pq"):
@@ -130,7 +133,7 @@ def read_table(path: str | os.PathLike, index_col: int | str | None = None, *,
         raise InputError(f"{path}: the file is empty") from exc
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from exc
-    except (ValueError, OSError, pd.errors.ParserError, ImportError, KeyError, IndexError) as exc:
+    except (ValueError, OSError, EOFError, pd.errors.ParserError, ImportError, KeyError, IndexError) as exc:
         if isinstance(exc, InputError):
             raise
         raise InputError(f"{path}: could not be read as a table ({str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__})") from exc
@@ -141,6 +144,9 @@ def read_table(path: str | os.PathLike, index_col: int | str | None = None, *,
     return df
 
 
+#: Compressed text tables pandas reads by suffix (the suffix before says the format).
+_COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open, ".zip": None}
+
 #: Delimiters recognised when a file seems to use another one than its suffix says.
 _DELIMITERS = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
 
@@ -149,7 +155,10 @@ def _check_header(path: Path, sep: str, encoding: str) -> None:
     """Refuse a header that repeats a name, or that only splits on another delimiter."""
     import csv
 
-    with open(path, newline="", encoding=encoding) as fh:
+    if path.suffix.lower() == ".zip":
+        return
+    opener = _COMPRESSED.get(path.suffix.lower(), open)
+    with opener(path, "rt", newline="", encoding=encoding) as fh:
         header = next(csv.reader(fh, delimiter=sep), None)
     if not header:
         return
