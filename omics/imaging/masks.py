@@ -154,6 +154,7 @@ def peritumoral_ring(mask: sitk.Image, distance_mm: float, exclude: sitk.Image |
     """
     if distance_mm <= 0:
         raise InputError(f"ring distance must be > 0 mm, got {distance_mm}")
+    mask = validate_mask(mask)  # one label, not empty: never a silent union of several labels
     dist = distance_outside(mask)
     ring = (dist > 0) & (dist <= distance_mm + TIE_MM)
     excl = _exclusion(exclude, mask)
@@ -166,6 +167,7 @@ def tumour_with_ring(mask: sitk.Image, distance_mm: float, exclude: sitk.Image |
     """Tumour plus its peritumoral ring of ``distance_mm`` (see :func:`peritumoral_ring`)."""
     if distance_mm <= 0:
         raise InputError(f"ring distance must be > 0 mm, got {distance_mm}")
+    mask = validate_mask(mask)
     dist = distance_outside(mask)
     combined = dist <= distance_mm + TIE_MM
     excl = _exclusion(exclude, mask)
@@ -183,9 +185,10 @@ def roi_masks(mask: sitk.Image, distances_mm: Sequence[float] = (2.0, 4.0, 6.0),
               exclude: sitk.Image | None = None, include_combined: bool = True) -> dict[str, sitk.Image]:
     """All ROIs of a patient: ``tumour``, ``peri<d>mm`` rings and ``tumour_peri<d>mm``.
 
-    With the default distances this gives the seven ROIs of Zheng et al.
+    With the default distances this gives the seven ROIs of Zheng et al. The mask must hold
+    one non-zero label (see :func:`validate_mask` to choose one of several).
     """
-    binary = sitk.Cast(mask > 0, sitk.sitkUInt8)
+    binary = validate_mask(mask)  # one label, not empty (choose a label first with validate_mask)
     rois = {"tumour": binary}
     if not distances_mm:
         return rois
