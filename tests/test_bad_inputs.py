@@ -436,6 +436,10 @@ def case_manifest_empty_patient(tmp):
                                                   "mask": "mask.nii.gz"}])), "--no-histogram-match", "--no-n4"]
 
 
+def case_info_on_a_csv(tmp):
+    return ["info", str(clinical_file(tmp))]
+
+
 def case_missing_input_file(tmp):
     return ["validate", "--clinical", str(tmp / "absent.csv")]
 
@@ -498,6 +502,7 @@ CASES = {
     "YAML syntax error": (case_yaml_syntax, 2, "not a valid radiomics preset"),
     "manifest missing column": (case_manifest_missing_column, 2, "missing column"),
     "manifest without patient ID": (case_manifest_empty_patient, 2, "without a patient ID"),
+    "info on a table, not a cohort": (case_info_on_a_csv, 2, "not an .h5mu cohort"),
     "missing input file": (case_missing_input_file, 2, "absent.csv: no such file"),
 }
 
@@ -515,7 +520,7 @@ def test_bad_input(name, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(inputs)                 # anything written relative to the cwd would show up
     argv = builder(inputs)
     out = tmp_path / "out"
-    if argv[0] != "validate":
+    if argv[0] not in ("validate", "info"):
         argv += ["--out", str(out)]
     before = _hashes(inputs)
     rc = main(argv)

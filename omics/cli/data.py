@@ -69,9 +69,14 @@ def _validate(args) -> int:
 def _info(args) -> int:
     from omics.data import describe_cohort, read_cohort
 
+    import h5py
+
     path = Path(args.cohort)
     if path.is_dir():
         path = path / "cohort.h5mu"
+    if path.is_file() and not h5py.is_hdf5(path):
+        raise InputError(f"{path}: not an .h5mu cohort (not an HDF5 file); give the file written by "
+                         "`omics demo` or omics.data.write_cohort")
     print(describe_cohort(read_cohort(path)))
     return 0
 
