@@ -167,8 +167,8 @@ def test_constant_covariate_and_no_events_are_errors(syn):
         cox_fit(d, "one", "mfs_time", "mfs_event")
     with pytest.raises(InputError, match="no events"):
         cox_fit(d.assign(mfs_event=0), "age", "mfs_time", "mfs_event")
-    with pytest.raises(InputError, match="must be > 0"):
-        cox_fit(d.assign(mfs_time=0.0), "age", "mfs_time", "mfs_event")
+    with pytest.raises(InputError, match="must be >= 0"):  # time 0 is valid, as in R (issue 10)
+        cox_fit(d.assign(mfs_time=-1.0), "age", "mfs_time", "mfs_event")
 
 
 def test_cox_table_has_reference_rows(syn):
