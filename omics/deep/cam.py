@@ -1,17 +1,32 @@
 """Class-activation maps of the deep models (the study's Fig. 4).
 
-* **HSCAE**: Grad-CAM of the risk output (the Cox linear predictor) on the last encoder
-  convolution block (conv → batch norm → ReLU): channel weights = spatial mean of the risk's
-  gradient, map = ReLU of the weighted sum of the block's feature maps, upsampled to the slice
-  (MONAI ``GradCAM``; each map min–max normalised to [0, 1]). Bright = regions whose features
-  raise the predicted risk.
-* **CAE** (no risk output): the same Grad-CAM of the latent vector's projection on the
-  direction separating the groups — the difference of the two training centroids in the
-  centre-scaled latent space (group A minus group B). Bright = regions pushing a slice towards
-  group A.
+What is explained:
+
+* **HSCAE**: the risk output (the Cox linear predictor).
+* **CAE** (no risk output): the latent vector's projection on the direction separating the
+  groups — the difference of the two training centroids in the centre-scaled latent space
+  (group A minus group B). Bright = regions pushing a slice towards group A.
+
+How (``method``), both on the last encoder convolution block (conv → batch norm → ReLU):
+
+* ``hirescam`` (default): map = ReLU(Σ_c ∂y/∂A_c ⊙ A_c), the element-wise gradient ×
+  activation summed over channels (HiResCAM, Draelos & Carin 2020);
+* ``gradcam``: MONAI's ``GradCAM`` — channel weights = the spatial *mean* of ∂y/∂A_c, map =
+  ReLU(Σ_c w_c A_c).
+
+Maps are upsampled bilinearly to the slice and scaled to [0, 1] per slice. Why HiResCAM by
+default: our encoder ends in flatten → linear (not global average pooling), so the output
+depends on *where* each feature fires and Grad-CAM's spatial averaging of the gradients
+discards exactly that; for such heads HiResCAM is the faithful variant (for a linear head it
+is the exact per-position contribution to the output). Measured on the synthetic test set
+(risk carried by one planted 8 × 8 region of 32 × 32 slices, 8 training seeds), the mean map
+inside vs outside the region was larger in 8/8 seeds with HiResCAM (e.g. 0.54 vs 0.18) and in
+0/8 with Grad-CAM (e.g. 0.51 vs 0.91). The study says "Grad-CAM"; ``method="gradcam"`` gives it.
 
 References
 ----------
+Draelos RL, Carin L. Use HiResCAM instead of Grad-CAM for faithful explanations of
+convolutional neural networks. arXiv:2011.08891 (2020).
 Selvaraju RR et al. Grad-CAM: visual explanations from deep networks via gradient-based
 localization. ICCV 2017.
 Crombé A, Lucchesi C et al. NPJ Precis Oncol 2024;8 (Fig. 4). doi:10.1038/s41698-024-00616-8
@@ -94,7 +109,33 @@ def centroid_direction(classifier) -> np.ndarray:
     return d / np.linalg.norm(d)
 
 
-def cam_maps(model, slices: SliceSet, *, classifier=None, batch_size: int = 32) -> CamResult:
+def _hirescam(module, block, x):
+    """HiResCAM maps ``(n, 1, h, w)`` of ``module``'s scalar output on ``block``'s activations."""
+    import torch
+
+    stored = {}
+    hook = block.register_forward_hook(lambda _m, _i, out: stored.__setitem__("a", out))
+    try:
+        output = module(x).sum()
+    finally:
+        hook.remove()
+    (grad,) = torch.autograd.grad(output, stored["a"])
+    return torch.relu((grad * stored["a"]).sum(1, keepdim=True)).detach()
+
+
+def _to_slice(maps, size: int) -> np.ndarray:
+    """Upsample to the slice and scale each map to [0, 1] (all-zero maps stay 0)."""
+    import torch
+
+    up = torch.nn.functional.interpolate(maps, size=(size, size), mode="bilinear", align_corners=False)[:, 0]
+    flat = up.flatten(1)
+    low = flat.min(1).values[:, None, None]
+    span = (flat.max(1).values[:, None, None] - low).clamp_min(1e-12)
+    return ((up - low) / span).numpy()
+
+
+def cam_maps(model, slices: SliceSet, *, classifier=None, method: str = "hirescam",
+             batch_size: int = 32) -> CamResult:
     """Grad-CAM maps of ``model`` for every slice (see the module docstring).
 
     Parameters
@@ -107,6 +148,8 @@ def cam_maps(model, slices: SliceSet, *, classifier=None, batch_size: int = 32) 
         CAE only: the fitted :class:`~omics.cluster.CentroidClassifier` of the d-RF groups
         (``DeepGroups.classifier``); its centroid difference is the explained direction.
         With an HSCAE and a classifier, the classifier's direction is explained instead of risk.
+    method
+        ``hirescam`` (default) or ``gradcam`` (MONAI), see the module docstring.
     """
     import torch
     from monai.visualize import GradCAM
@@ -124,10 +167,17 @@ def cam_maps(model, slices: SliceSet, *, classifier=None, batch_size: int = 32) 
         module = _scalar_module(net, direction, torch.as_tensor(classifier.mean_, dtype=torch.float32),
                                 torch.as_tensor(classifier.scale_, dtype=torch.float32))
         target = "group direction A-B"
+    if method not in ("hirescam", "gradcam"):
+        raise InputError(f"method must be 'hirescam' or 'gradcam', got {method!r}")
     module.eval()
-    cam = GradCAM(nn_module=module, target_layers=f"net.encoder.{depth - 1}")
+    block = net.encoder[depth - 1]
     maps = []
     for start in range(0, len(slices.patients), batch_size):
         x = torch.as_tensor(slices.images[start:start + batch_size])
-        maps.append(cam(x, class_idx=0).detach().numpy()[:, 0])
-    return CamResult(np.concatenate(maps).astype(np.float32), slices.patients, target)
+        if method == "gradcam":
+            cam = GradCAM(nn_module=module, target_layers=f"net.encoder.{depth - 1}")
+            raw = cam.compute_map(x, class_idx=0).detach()
+        else:
+            raw = _hirescam(module, block, x)
+        maps.append(_to_slice(raw, slices.size))
+    return CamResult(np.concatenate(maps).astype(np.float32), slices.patients, f"{target} ({method})")

@@ -133,15 +133,19 @@ def read_slices(path: str | os.PathLike) -> SliceSet:
     return SliceSet(images, masks, patients, meta.loc[patients], channels, {"source": str(npz)})
 
 
-def _square_field(mask2d: np.ndarray, spacing: tuple[float, float], margin: float,
+def _square_field(mid_mask: np.ndarray, field_mask: np.ndarray, spacing: tuple[float, float], margin: float,
                   field_mm: float | None) -> tuple[np.ndarray, float]:
-    """Centre (row, col, in pixels) and side (mm) of the square field around the tumour."""
-    rows, cols = np.flatnonzero(mask2d.any(axis=1)), np.flatnonzero(mask2d.any(axis=0))
+    """Centre (row, col in pixels; the mid slice's tumour box centre) and side (mm) of the
+    square field: it holds ``field_mask`` (the tumour on every stacked plane) plus the margin."""
+    rows, cols = np.flatnonzero(mid_mask.any(axis=1)), np.flatnonzero(mid_mask.any(axis=0))
     centre = np.array([(rows[0] + rows[-1]) / 2, (cols[0] + cols[-1]) / 2])
+    if field_mm:
+        return centre, float(field_mm)
     sx, sy = spacing
-    extent = max((rows[-1] - rows[0] + 1) * sy, (cols[-1] - cols[0] + 1) * sx)
-    side = float(field_mm) if field_mm else extent * (1 + 2 * margin)
-    return centre, side
+    rows, cols = np.flatnonzero(field_mask.any(axis=1)), np.flatnonzero(field_mask.any(axis=0))
+    half = max((max(centre[0] - rows[0], rows[-1] - centre[0]) + 0.5) * sy,
+               (max(centre[1] - cols[0], cols[-1] - centre[1]) + 0.5) * sx)
+    return centre, 2 * half * (1 + 2 * margin)
 
 
 def _resample_square(plane: np.ndarray, centre: np.ndarray, side_mm: float, spacing: tuple[float, float],
@@ -192,7 +196,7 @@ def patient_slice(images: dict, mask, *, sequences: Sequence[str] = ("CET1",), s
     mask3d = sitk.GetArrayFromImage(mask_img) > 0
     planes = [int(np.clip(mid.index + j, 0, mask3d.shape[0] - 1)) for j in range(-context, context + 1)]
     field_mask = mask3d[planes].any(axis=0)          # union over the stack: crop holds every channel's tumour
-    centre, side = _square_field(field_mask, mid.spacing, margin, field_mm)
+    centre, side = _square_field(mid.mask, field_mask, mid.spacing, margin, field_mm)
     mask_out = _resample_square(mid.mask, centre, side, mid.spacing, size, order=0) > 0.5
     if not mask_out.any():
         raise InputError(f"patient {patient}: the tumour vanished when resampling the mid slice to "

@@ -454,12 +454,14 @@ def reconstruction_qc(model: DeepModel, slices: SliceSet, cohort: pd.Series,
     """
     per = reconstruction_mse(model, slices)
     per["cohort"] = cohort.reindex(per.index).fillna("unknown").astype(str).to_numpy()
-    tables = [per.reset_index()]
+    table = per.reset_index()
     if repeats:
         held = pd.concat([r.heldout_mse for r in repeats]).groupby(level=0).mean()
-        tables.append(pd.DataFrame({"patient_id": held.index, "mse": held.to_numpy(), "mse_tumour": np.nan,
-                                    "cohort": "heldout"}))
-    table = pd.concat(tables, ignore_index=True)
+        table = pd.DataFrame({
+            "patient_id": np.concatenate([table["patient_id"].to_numpy(object), held.index.to_numpy(object)]),
+            "mse": np.concatenate([table["mse"].to_numpy(float), held.to_numpy(float)]),
+            "mse_tumour": np.concatenate([table["mse_tumour"].to_numpy(float), np.full(len(held), np.nan)]),
+            "cohort": np.concatenate([table["cohort"].to_numpy(object), np.full(len(held), "heldout", object)])})
     table["below_criterion"] = table["mse"] < MSE_CRITERION
     return table
 
