@@ -182,3 +182,12 @@ def test_augmentation_is_seeded_and_keeps_range(synthetic):
     assert np.array_equal(a, b) and not np.array_equal(a, c)
     assert a.min() >= 0 and a.max() <= 1 and a.shape == slices.images[:8].shape
     assert not np.array_equal(a, slices.images[:8])
+    # the batched warp is MONAI's Warp layer (bilinear, zero padding) on the same displacement
+    from monai.networks.blocks import Warp
+
+    augmenter = deep.SliceAugmenter(SIZE, seed=3)
+    x = torch.as_tensor(slices.images[:4])
+    ddf = augmenter.displacement(4)
+    with pytest.warns(UserWarning):                 # MONAI: "using PyTorch native grid_sample"
+        reference = Warp(mode="bilinear", padding_mode="zeros")(x, ddf)
+    torch.testing.assert_close(augmenter.warp(x, ddf), reference, atol=1e-5, rtol=0)

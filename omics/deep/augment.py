@@ -11,11 +11,13 @@ techniques" without details (Supplementary Method M1, not available). Per slice 
   background at 0), then clipping to [0, 1].
 
 The affine and elastic displacements are summed into one dense displacement field and
-applied with MONAI's batched ``Warp`` layer (bilinear, zero padding = background), so a whole
-batch is one call. MONAI's per-image array transforms (``RandAffine``, ``Rand2DElastic``,
-``RandFlip`` …) were measured at ~35 ms per 64 × 64 slice on these CPUs — more than the
-network's training step for a whole batch of 32 — so the transforms are drawn here in batch
-with the same parameterisation instead. Every draw comes from a ``torch.Generator`` seeded
+applied to the whole batch with one bilinear ``grid_sample`` (zero padding = background) —
+what MONAI's ``Warp`` layer does. Why not MONAI's transforms: its per-image array transforms
+(``RandAffine``, ``Rand2DElastic``, ``RandFlip`` …) were measured at ~35 ms per 64 × 64 slice
+on these CPUs — more than the network's training step for a whole batch of 32 — and
+``import monai`` alone costs ~4 s of CPU (18 s wall on the shared machine) in every training
+process (one per CV repeat), for what is a single ``grid_sample`` call here. The
+parameterisation follows MONAI's ``RandAffine`` / ``Rand2DElastic``. Every draw comes from a ``torch.Generator`` seeded
 by the caller, so a training run is reproducible.
 
 References
@@ -44,16 +46,10 @@ class SliceAugmenter:
     """Seeded batched augmentation of ``(n, channels, size, size)`` arrays in [0, 1]."""
 
     def __init__(self, size: int, seed: int):
-        import warnings
-
         import torch
-        from monai.networks.blocks import Warp
 
         self.torch = torch
         self.size = size
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")     # "using PyTorch native grid_sample": intended
-            self.warp = Warp(mode="bilinear", padding_mode="zeros")
         self.generator = torch.Generator().manual_seed(int(seed))
         centre = (size - 1) / 2
         rows, cols = torch.meshgrid(torch.arange(size, dtype=torch.float32) - centre,
@@ -75,7 +71,7 @@ class SliceAugmenter:
         shear_m = torch.eye(2).repeat(n, 1, 1)
         shear_m[:, 0, 1] = shear
         matrix = rot @ shear_m * scale[:, None, None] * flips[:, :, None]
-        # Warp samples the input at (grid + ddf): the output pixel p reads input A p.
+        # The output pixel p reads the input at p + ddf = A p (about the slice centre).
         mapped = torch.einsum("nij,jhw->nihw", matrix, self.coords)
         ddf = mapped - self.coords[None]
         coarse = torch.randn(n, 2, ELASTIC_POINTS, ELASTIC_POINTS, generator=self.generator) * (self.size / 64)
@@ -83,6 +79,15 @@ class SliceAugmenter:
         ddf += torch.nn.functional.interpolate(coarse, size=(self.size, self.size), mode="bicubic",
                                                align_corners=True)
         return ddf
+
+    def warp(self, x, ddf):
+        """Bilinear resampling of ``x`` at ``pixel + ddf`` (zeros outside)."""
+        torch = self.torch
+        centre = (self.size - 1) / 2
+        where = self.coords[None] + ddf + centre                       # absolute pixel positions
+        grid = (where / (self.size - 1) * 2 - 1).permute(0, 2, 3, 1).flip(-1)   # (n, H, W, [x, y])
+        return torch.nn.functional.grid_sample(x, grid, mode="bilinear", padding_mode="zeros",
+                                               align_corners=True)
 
     def __call__(self, batch: np.ndarray) -> np.ndarray:
         """Augment a batch (a new float32 array; the input is untouched)."""
