@@ -191,3 +191,34 @@ def test_augmentation_is_seeded_and_keeps_range(synthetic):
     with pytest.warns(UserWarning):                 # MONAI: "using PyTorch native grid_sample"
         reference = Warp(mode="bilinear", padding_mode="zeros")(x, ddf)
     torch.testing.assert_close(augmenter.warp(x, ddf), reference, atol=1e-5, rtol=0)
+
+
+def test_choose_grouping_keeps_the_prognostic_grouping(tmp_path):
+    from omics.cli import main
+
+    rng = np.random.default_rng(11)
+    n = 160
+    good = rng.choice(["A_HSCAE", "B_HSCAE"], n)
+    noise = rng.choice(["A_CAE", "B_CAE"], n)
+    rna = rng.choice(["A_RNA", "B_RNA"], n)
+    age = rng.normal(60, 10, n)
+    lp = 1.2 * (good == "A_HSCAE") + 0.8 * (rna == "A_RNA") + 0.02 * (age - 60)
+    time = rng.exponential(1 / (0.02 * np.exp(lp)))
+    censor = rng.uniform(20, 120, n)
+    data = pd.DataFrame({"hscae": good, "cae": noise, "rna": rna, "age": age,
+                         "mfs_time": np.minimum(time, censor).round(2), "mfs_event": (time <= censor).astype(int)},
+                        index=pd.Index([f"S{i:03d}" for i in range(n)], name="patient_id"))
+    choice = deep.choose_grouping(data, ["cae", "hscae"], time="mfs_time", event="mfs_event", covariates=["age"],
+                                  rna="rna", n_boot=30, seed=1)
+    assert choice.chosen == "hscae" and choice.retained
+    assert not choice.aic.set_index("grouping").loc["cae", "kept_by_stepwise"]
+    est = choice.cindex.set_index("model")["c_index"]
+    assert est["hscae + RNA"] > est["RNA"] and est["hscae + RNA"] > est["cae"]
+    assert len(choice.comparisons) == 4
+    # the CLI writes the same choice
+    data.to_csv(tmp_path / "clinical.csv")
+    assert main(["deep", "choose", "--clinical", str(tmp_path / "clinical.csv"), "--groupings", "cae,hscae",
+                 "--covariates", "age", "--rna", "rna", "--n-boot", "30", "--seed", "1", "--out",
+                 str(tmp_path / "choice")]) == 0
+    written = pd.read_csv(tmp_path / "choice" / "choice.csv")
+    assert written.chosen[0] == "hscae"

@@ -107,6 +107,11 @@ def test_cli_repeats_as_jobs_equal_one_process(demo_dir, tmp_path):
                  "--clinical", str(demo_dir / "clinical.csv"), "--cv", *cv, "--out", str(out / "tables")]) == 0
     features = pd.read_csv(out / "tables" / "hscae_features.csv", dtype={"patient_id": str})
     assert features.columns[0] == "patient_id" and features.shape == (100, 33)
+    import anndata
+
+    modality = anndata.read_h5ad(out / "tables" / "hscae_features.h5ad")
+    assert modality.uns["modality"]["kind"] == "hscae" and modality.shape == (100, 32)
+    np.testing.assert_allclose(modality.X, features.iloc[:, 1:].to_numpy(), rtol=1e-6)
     groups = pd.read_csv(out / "tables" / "hscae_groups.csv", index_col=0)
     assert set(groups.group) == {"A_HSCAE", "B_HSCAE"}
     assert set(groups.loc[groups.cohort == "testing", "source"]) == {"assigned"}

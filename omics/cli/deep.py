@@ -127,6 +127,11 @@ def run_extract(args) -> int:
     out = Path(args.out)
     name = model.model
     write_table(features, out / f"{name}_features.csv")
+    from omics.data.io import atomic_path
+    from omics.deep import latent_anndata
+
+    with atomic_path(out / f"{name}_features.h5ad") as tmp:
+        latent_anndata(features, modality=name, card=model.card).write_h5ad(tmp)
     if args.clinical:
         clinical = _clinical(args.clinical, [args.cohort_column])
         cohort = clinical[args.cohort_column].astype(str)
@@ -176,6 +181,37 @@ def run_cam(args) -> int:
             fig.savefig(child_path(out, "patients", pid, suffix=".png"), dpi=100)
     write_provenance(out, f"deep cam {model.model}", {"model": args.model, "target": cams.target})
     print(f"{cams!r} → {out}")
+    return 0
+
+
+def run_choose(args) -> int:
+    from omics.data.io import read_table
+    from omics.data.provenance import write_provenance
+    from omics.data.validate import InputError
+    from omics.deep.choose import choose_grouping
+
+    data = _clinical(args.clinical, [args.time, args.event])
+    for path in args.groups:
+        table = read_table(path, index_col=0, dtype={0: str})
+        table.index = table.index.astype(str)
+        data = data.join(table.drop(columns=[c for c in table.columns if c in data.columns]), how="left")
+    for path, name in (item.split("=", 1)[::-1] if "=" in item else (item, None) for item in args.deep_groups):
+        table = read_table(path, index_col=0, dtype={0: str})
+        table.index = table.index.astype(str)
+        data[name or Path(path).stem.replace("_groups", "")] = table["group"].reindex(data.index)
+    reference = {}
+    for item in args.reference:
+        if "=" not in item:
+            raise InputError(f"--reference expects COLUMN=LEVEL, got {item!r}")
+        column, level = item.split("=", 1)
+        reference[column] = level
+    choice = choose_grouping(data, text_list(args.groupings), time=args.time, event=args.event,
+                             covariates=text_list(args.covariates), rna=args.rna, reference=reference or None,
+                             folds=args.folds, n_boot=args.n_boot, seed=args.seed)
+    choice.write(args.out)
+    write_provenance(args.out, "deep choose", {"groupings": args.groupings, "covariates": args.covariates,
+                                               "rna": args.rna, "n_boot": args.n_boot}, seed=args.seed)
+    print(repr(choice))
     return 0
 
 
@@ -253,6 +289,22 @@ def register(subparsers) -> None:
     p.add_argument("--features", help="<model>_features.csv (CAE: centroids of the groups)")
     p.add_argument("--per-group", type=int, default=4, help="example patients per group in the grid")
     p.add_argument("--per-patient", action="store_true", help="also one overlay PNG per patient")
+    p.add_argument("--out", required=True)
+    p = add_command(sub, "choose", run_choose,
+                    "choose the imaging grouping (stepwise Cox AIC) and compare C-indices with RNA")
+    p.add_argument("--clinical", required=True, help="clinical CSV (patient_id first) with survival and covariates")
+    p.add_argument("--groups", nargs="*", default=[], help="group tables joined on patient_id (e.g. cluster/groups.csv)")
+    p.add_argument("--deep-groups", nargs="*", default=[], metavar="[NAME=]FILE",
+                   help="omics deep extract <model>_groups.csv files; column NAME (default: the model)")
+    p.add_argument("--groupings", required=True, help="imaging grouping columns, comma-separated (e.g. hrf,cae,hscae)")
+    p.add_argument("--covariates", default="", help="adjustment covariates, comma-separated (always kept)")
+    p.add_argument("--rna", default=None, help="RNA grouping column for the C-index comparison")
+    p.add_argument("--reference", action="append", default=[], metavar="COLUMN=LEVEL")
+    p.add_argument("--time", default="mfs_time")
+    p.add_argument("--event", default="mfs_event")
+    p.add_argument("--folds", type=int, default=5)
+    p.add_argument("--n-boot", type=int, default=1000)
+    p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True)
     for action in list(sub.choices.values()):
         action.formatter_class = argparse.ArgumentDefaultsHelpFormatter

@@ -33,6 +33,7 @@ _EXPORTS = {
     "DeepGroups": "groups", "deep_groups": "groups", "latent_anndata": "groups",
     "CamResult": "cam", "cam_maps": "cam",
     "SliceDataset": "dataset",
+    "GroupingChoice": "choose", "choose_grouping": "choose",
 }
 
 __all__ = sorted(_EXPORTS)
