@@ -17,7 +17,7 @@ def test_demo_config_plans_the_deep_stage(tmp_path):
     counts = dict(line.split() for line in result.stdout.splitlines()
                   if line.startswith("deep_") and len(line.split()) == 2)
     assert counts == {"deep_slices": "1", "deep_cv_repeat": "6", "deep_final": "2", "deep_extract": "2",
-                      "deep_cam": "2"}
+                      "deep_cam": "2", "deep_choose": "1"}
 
 
 def test_configs_without_deep_block_have_no_deep_rules(tmp_path):

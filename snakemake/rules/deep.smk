@@ -130,5 +130,34 @@ if "deep" in config:
             "{OMICS} deep cam --model {params.model:q} --slices {params.slices:q} --groups {input.groups:q} "
             "--features {input.features:q} --per-group {params.per_group:q} --out {params.out:q} > {log:q} 2>&1"
 
+    if _DEEP["choose"]:
+        # The study's model choice: backward stepwise Cox AIC over the imaging groupings (hRF from
+        # the cluster stage + the deep models) with the covariates, and CV C-index of each
+        # grouping x RNA (bootstrap ΔC).
+        rule deep_choose:
+            input:
+                clinical=config["inputs"]["clinical"],
+                groups=f"{TABLES}/cluster/groups.csv",
+                deep=expand(f"{TABLES}/deep/{{m}}_groups.csv", m=_DEEP["models"]),
+            output:
+                choice=f"{TABLES}/deep/choice/choice.csv",
+                cindex=f"{TABLES}/deep/choice/cindex.csv",
+            params:
+                groupings=",".join(["hrf", *_DEEP["models"]]),
+                covariates=",".join(_DEEP["choose_covariates"]),
+                time=config["inputs"].get("time", "mfs_time"),
+                event=config["inputs"].get("event", "mfs_event"),
+                n_boot=_DEEP["choose_n_boot"],
+                out=f"{TABLES}/deep/choice",
+            log:
+                f"{LOGS}/deep_choose.log",
+            shell:
+                "{OMICS} deep choose --clinical {input.clinical:q} --groups {input.groups:q} "
+                "--deep-groups {input.deep:q} --groupings {params.groupings:q} --covariates {params.covariates:q} "
+                "--rna rna --time {params.time:q} --event {params.event:q} --n-boot {params.n_boot:q} "
+                "--seed {SEED} --out {params.out:q} > {log:q} 2>&1"
+
+        TARGETS += [f"{TABLES}/deep/choice/choice.csv"]
+
     TARGETS += expand(f"{TABLES}/deep/{{m}}_groups.csv", m=_DEEP["models"])
     TARGETS += expand(f"{FIGURES}/deep/{{m}}_cam_grid.png", m=_DEEP["models"])
