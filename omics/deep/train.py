@@ -159,6 +159,8 @@ def _seeds(seed: int, repeat: int) -> tuple[int, int, np.random.Generator]:
 
 
 def _setup_torch():
+    # cuBLAS needs a fixed workspace for deterministic results on a GPU (read at CUDA start-up).
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     import torch
 
     torch.use_deterministic_algorithms(True)
