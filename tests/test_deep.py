@@ -222,3 +222,13 @@ def test_choose_grouping_keeps_the_prognostic_grouping(tmp_path):
                  str(tmp_path / "choice")]) == 0
     written = pd.read_csv(tmp_path / "choice" / "choice.csv")
     assert written.chosen[0] == "hscae"
+
+
+def test_cli_start_up_does_not_import_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys, omics, omics.deep, omics.cli; omics.cli.build_parser(); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'monai', 'torchsurv')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
