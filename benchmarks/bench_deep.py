@@ -56,14 +56,15 @@ def main() -> None:
     rows = []
     for model in ("cae", "hscae"):
         config = deep.TrainConfig(model=model, max_epochs=args.measure_epochs, patience=args.measure_epochs, seed=0)
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         result = deep.cv_repeat(slices, survival if model == "hscae" else None, repeat=0, config=config)
-        elapsed = time.perf_counter() - start
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
         epochs = len(result.history)
         per_epoch = elapsed / epochs
         n_train = args.patients - len(result.heldout)
         rows.append({"model": model, "epochs_timed": epochs, "seconds_per_epoch": per_epoch,
-                     "train_slices_per_s": n_train / per_epoch,
+                     "cpu_s_per_epoch": cpu / epochs, "train_slices_per_s": n_train / per_epoch,
+                     "train_slices_per_cpu_s": n_train * epochs / cpu,
                      f"repeat_s_at_{args.epochs}_epochs": per_epoch * args.epochs})
     table = pd.DataFrame(rows)
     per_repeat = table[f"repeat_s_at_{args.epochs}_epochs"]
@@ -72,6 +73,8 @@ def main() -> None:
     print(f"deep training benchmark: {args.patients} slices of {args.size}x{args.size}, "
           f"torch threads {args.threads}, torch {torch.__version__}")
     print(table.round(3).to_string(index=False))
+    cpu_serial = float((table["cpu_s_per_epoch"] * args.epochs * (args.repeats + 1.1)).sum())
+    print(f"CPU time of the protocol: {cpu_serial / 3600:.2f} CPU-hours (wall on an idle machine ≈ this / cores used)")
     print(f"study protocol (2 models x {args.repeats} repeats + final, {args.epochs} epochs each): "
           f"{serial / 3600:.2f} h serial at {args.threads} threads; "
           f"~{serial / args.jobs / 3600:.2f} h over {args.jobs} jobs if they scale (no shared state)")

@@ -232,3 +232,14 @@ def test_cli_start_up_does_not_import_torch():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'monai', 'torchsurv')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_slice_dataset_items(synthetic):
+    slices, survival, _ = synthetic
+    data = deep.SliceDataset(slices, survival)
+    image, index, time, event = data[3]
+    assert len(data) == len(slices.patients) and index == 3
+    torch.testing.assert_close(image, torch.as_tensor(slices.images[3]))
+    assert float(time) == survival.iloc[3, 0] and float(event) == survival.iloc[3, 1]
+    batch = next(iter(torch.utils.data.DataLoader(deep.SliceDataset(slices), batch_size=5)))
+    assert batch[0].shape == (5, 1, SIZE, SIZE)
