@@ -243,3 +243,17 @@ def test_slice_dataset_items(synthetic):
     assert float(time) == survival.iloc[3, 0] and float(event) == survival.iloc[3, 1]
     batch = next(iter(torch.utils.data.DataLoader(deep.SliceDataset(slices), batch_size=5)))
     assert batch[0].shape == (5, 1, SIZE, SIZE)
+
+
+def test_cae_cam_explains_the_group_direction(synthetic):
+    from omics.data import InputError
+
+    slices, _, blob = synthetic
+    model = deep.train_final(slices, epochs=3, config=deep.TrainConfig(model="cae", augment=False, seed=1, **SMALL))
+    cohort = pd.Series("training", index=slices.patients)
+    groups = deep.deep_groups(model.encode(slices), cohort)
+    with pytest.raises(InputError, match="centroid"):
+        deep.cam_maps(model, slices)                       # a CAE has no risk output
+    cams = deep.cam_maps(model, slices, classifier=groups.classifier)
+    assert cams.maps.shape == (len(slices.patients), SIZE, SIZE) and "group direction" in cams.target
+    assert 0 <= cams.maps.min() and cams.maps.max() <= 1 and cams.maps.max() > 0

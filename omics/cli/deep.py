@@ -148,6 +148,13 @@ def run_extract(args) -> int:
     return 0
 
 
+def _save_png(fig, path: Path) -> None:
+    from omics.data.io import atomic_path
+
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=120, format="png")
+
+
 def run_cam(args) -> int:
     from omics.cluster import CentroidClassifier
     from omics.data.io import read_table
@@ -173,12 +180,11 @@ def run_cam(args) -> int:
     out = Path(args.out)
     cams.write(out)
     labels = groups["group"].reindex(slices.patients) if groups is not None else None
-    figure = cam_grid(slices, cams, labels, per_group=args.per_group)
-    figure.savefig(child_path(out, f"{model.model}_cam_grid", suffix=".png"), dpi=120)
+    _save_png(cam_grid(slices, cams, labels, per_group=args.per_group), out / f"{model.model}_cam_grid.png")
     if args.per_patient:
         for i, pid in enumerate(slices.patients):
-            fig = cam_overlay(slices.images[i, 0], cams.maps[i], title=str(pid))
-            fig.savefig(child_path(out, "patients", pid, suffix=".png"), dpi=100)
+            _save_png(cam_overlay(slices.images[i, 0], cams.maps[i], title=str(pid)),
+                      child_path(out, f"{model.model}_patients", pid, suffix=".png", what="patient ID"))
     write_provenance(out, f"deep cam {model.model}", {"model": args.model, "target": cams.target})
     print(f"{cams!r} → {out}")
     return 0
