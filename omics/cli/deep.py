@@ -73,10 +73,10 @@ def run_slices(args) -> int:
 
 
 def _write_final(model, slices, repeats, args, out: Path):
+    import pandas as pd
+
     from omics.data.io import write_table
     from omics.deep import qc_summary, reconstruction_qc, save_model
-
-    import pandas as pd
 
     save_model(model, out)
     qc = reconstruction_qc(model, slices, pd.Series(args.training, index=slices.patients), repeats)
@@ -87,10 +87,12 @@ def _write_final(model, slices, repeats, args, out: Path):
 
 
 def run_train(args) -> int:
+    import torch
+
     from omics.data.provenance import write_provenance
+    from omics.data.validate import InputError
     from omics.deep import cv_repeat, read_repeats, select_epochs, train_final
 
-    import torch
     torch.set_num_threads(args.threads)
     slices, survival = _training_slices(args)
     config = _config(args)
@@ -102,6 +104,10 @@ def run_train(args) -> int:
         return 0
     if args.final:
         repeats = read_repeats(args.cv)
+        other = [r.repeat for r in repeats if r.config.get("model") != args.model]
+        if other:
+            raise InputError(f"--cv: repeat(s) {other} were run for another model than {args.model}; "
+                             "give the repeats of this model")
     else:
         repeats = [cv_repeat(slices, survival, repeat=r, config=config, progress=args.progress)
                    for r in range(args.repeats)]
@@ -117,9 +123,10 @@ def run_train(args) -> int:
 
 
 def run_extract(args) -> int:
-    from omics.data.io import write_table
+    from omics.data.io import atomic_path, write_table
     from omics.data.provenance import write_provenance
-    from omics.deep import deep_groups, load_model, qc_summary, read_slices, read_repeats, reconstruction_qc
+    from omics.deep import (deep_groups, latent_anndata, load_model, qc_summary, read_repeats, read_slices,
+                            reconstruction_qc)
 
     model = load_model(args.model)
     slices = read_slices(args.slices)
@@ -127,9 +134,6 @@ def run_extract(args) -> int:
     out = Path(args.out)
     name = model.model
     write_table(features, out / f"{name}_features.csv")
-    from omics.data.io import atomic_path
-    from omics.deep import latent_anndata
-
     with atomic_path(out / f"{name}_features.h5ad") as tmp:
         latent_anndata(features, modality=name, card=model.card).write_h5ad(tmp)
     if args.clinical:
