@@ -99,6 +99,8 @@ def test_cli_repeats_as_jobs_equal_one_process(demo_dir, tmp_path):
     a = torch.load(out / "jobs" / "model.pt", weights_only=True)
     b = torch.load(out / "single" / "model.pt", weights_only=True)
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    for figure in ("cv_learning_curves.png", "reconstructions.png"):
+        assert (out / "jobs" / figure).stat().st_size > 1000
     card = json.loads((out / "jobs" / "model.json").read_text())
     assert card["architecture"]["model"] == "hscae" and card["input"]["size"] == 32
     assert card["training"]["n_patients"] == 80

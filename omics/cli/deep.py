@@ -82,8 +82,13 @@ def _write_final(model, slices, repeats, args, out: Path):
     qc = reconstruction_qc(model, slices, pd.Series(args.training, index=slices.patients), repeats)
     write_table(qc, out / "reconstruction_qc_training.csv", index=False)
     write_table(qc_summary(qc), out / "reconstruction_summary_training.csv", index=False)
+    from omics.plotting.deep import learning_curves, reconstructions
+
     if repeats:
         write_table(pd.concat([r.summary for r in repeats], ignore_index=True), out / "cv_repeats.csv", index=False)
+        _save_png(learning_curves(pd.concat([r.to_frame() for r in repeats])), out / "cv_learning_curves.png")
+    first = slices.subset(slices.patients[:6])
+    _save_png(reconstructions(first, model.reconstruct(first)), out / "reconstructions.png")
 
 
 def run_train(args) -> int:

@@ -377,6 +377,13 @@ class DeepModel:
         """Latent vectors (d-RFs): patients × ``<model>_0001 …``."""
         return encode(self, slices, batch_size=batch_size)
 
+    def reconstruct(self, slices: SliceSet) -> np.ndarray:
+        """Reconstructed slices (same shape as ``slices.images``), inference mode."""
+        torch = _setup_torch()
+        self.net.eval()
+        with torch.no_grad():
+            return self.net(torch.as_tensor(slices.images))[0].numpy()
+
     def __repr__(self) -> str:
         a = self.card["architecture"]
         return (f"DeepModel({a['model']}, {a['in_channels']}×{a['size']}×{a['size']} → {a['latent']} d-RFs, "
