@@ -1,1 +1,51 @@
-"""Deep radiomics (convolutional autoencoders, latent features, CAM maps) — not yet implemented."""
+"""Deep radiomics: mid-slice inputs, convolutional autoencoders (CAE) and the half-supervised
+CAE (HSCAE, a Cox risk head), the study's repeated leave-10 %-out CV training protocol, latent
+features (d-RFs) and their groups, Grad-CAM maps and model persistence.
+
+Typical use::
+
+    from omics import deep
+    slices = deep.extract_slices("cohort/manifest.csv", size=128)
+    train = slices.subset(training_ids)
+    config = deep.TrainConfig(model="hscae", seed=1)
+    repeats = [deep.cv_repeat(train, survival, repeat=r, config=config) for r in range(100)]
+    model = deep.train_final(train, survival, epochs=deep.select_epochs(repeats), config=config)
+    features = model.encode(slices)
+    groups = deep.deep_groups(features, clinical["cohort"], name="HSCAE")
+
+torch and MONAI are imported on first use of a name that needs them (PEP 562), so
+``import omics`` and ``omics --help`` stay light. See ``docs/deep.md``.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "SliceSet": "slices", "extract_slices": "slices", "read_slices": "slices", "patient_slice": "slices",
+    "Architecture": "models", "ConvAutoencoder": "models", "cox_loss": "models",
+    "SliceAugmenter": "augment",
+    "TrainConfig": "train", "RepeatResult": "train", "DeepModel": "train", "cv_repeat": "train",
+    "select_epochs": "train", "train_final": "train", "encode": "train", "read_repeats": "train",
+    "reconstruction_mse": "train", "reconstruction_qc": "train", "qc_summary": "train",
+    "MSE_CRITERION": "train",
+    "save_model": "persist", "load_model": "persist",
+    "DeepGroups": "groups", "deep_groups": "groups", "latent_anndata": "groups",
+    "CamResult": "cam", "cam_maps": "cam",
+    "SliceDataset": "dataset",
+    "GroupingChoice": "choose", "choose_grouping": "choose",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_EXPORTS))
