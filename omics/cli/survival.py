@@ -143,7 +143,7 @@ def _cox(args) -> int:
     from omics.report.tables import render_table
     from omics.survival import cox_table, stepwise_cox
     from omics.survival.cox import CoxModel
-    from omics.survival.tables import survival_table
+    from omics.survival.tables import reference_notes, survival_table
     data = _load(args)
     out = Path(args.out)
     labels = _pairs(args.label, "label")
@@ -154,7 +154,8 @@ def _cox(args) -> int:
     write_table(tab, out / "survival_table_tidy.csv", index=False)
     report = survival_report(tab, labels, time_label=args.at_label)
     render_table(report, out, "table_survival", title=args.title,
-                 footnotes=survival_footnotes(tab, covariates, reference, endpoint=args.endpoint))
+                 footnotes=survival_footnotes(tab, covariates, reference, endpoint=args.endpoint)
+                 + reference_notes(tab))
     for by in args.by:
         refs = {**reference}
         if covariates:
@@ -166,8 +167,6 @@ def _cox(args) -> int:
             write_table(model.global_tests(), out / f"cox_{by}_multivariable_tests.csv", index=False)
             if args.ph_test:
                 write_table(model.ph_test(), out / f"cox_{by}_multivariable_ph.csv", index=False)
-            ct = ct.assign(label=[f"{v}: {lv}" + (" (ref.)" if r else "") if lv else v
-                                  for v, lv, r in zip(ct.variable, ct.level, ct.reference)])
             forest_plot(ct, title=f"{labels.get(by, by)}, multivariable",
                         out=_figures(args) / f"forest_{by}.png")
     if args.stepwise:
@@ -188,7 +187,7 @@ def _cindex(args) -> int:
     from omics.report.survival import cindex_footnotes, cindex_report, model_report
     from omics.report.tables import render_table
     from omics.survival import cindex_models
-    from omics.survival.tables import model_table
+    from omics.survival.tables import model_table, reference_notes
     data = _load(args)
     out = Path(args.out)
     labels = _pairs(args.label, "label")
@@ -218,7 +217,7 @@ def _cindex(args) -> int:
                  title=args.title, footnotes=cindex_footnotes(res.params) +
                  [f"{res.n} patients, {res.events} events; {res.n_dropped} dropped for missing values."])
     render_table(model_report(mt, labels, time_label=args.at_label), out, "table_models", title=args.title,
-                 footnotes=cindex_footnotes(res.params))
+                 footnotes=cindex_footnotes(res.params) + reference_notes(mt))
     cindex_plot(res.estimates, res.comparisons, labels, title=args.title, out=_figures(args) / "cindex.png")
     _finish(args, "cindex", out)
     return 0
@@ -229,6 +228,9 @@ def _associate(args) -> int:
     from omics.report.tables import association_footnotes, association_report, render_table
     from omics.stats.association import association_table
     data = _load(args)
+    if args.time or args.event:   # the survival population: patients with a time and an event
+        from omics.survival._prep import complete_cases
+        data = complete_cases(data, args.time, args.event, [], source=args.clinical).data
     out = Path(args.out)
     variables = text_list(args.variables)
     categorical = text_list(args.categorical) or None
@@ -343,6 +345,9 @@ def register(subparsers) -> None:
                     "Association of groupings with clinical variables (chi²/Fisher, t/ANOVA or "
                     "Mann–Whitney/Kruskal–Wallis; study Table 2)")
     _add_inputs(p, survival=False)
+    p.add_argument("--time", default=None, help="survival time column: if given (with --event), only "
+                   "patients with a time and an event are used (the survival-analysis population)")
+    p.add_argument("--event", default=None, help="event column (0/1), with --time")
     p.add_argument("--by", action="append", required=True, help="grouping column; repeatable")
     p.add_argument("--variables", required=True, help="clinical columns, comma-separated")
     p.add_argument("--categorical", default="", help="columns to treat as categorical (default: non-numeric)")
