@@ -22,8 +22,8 @@ _EXPORTS = {
     "hierarchical_cluster": "hierarchical", "HierarchicalResult": "hierarchical",
     "CentroidClassifier": "centroid",
     "hybrid_groups": "hybrid", "partition_agreement": "hybrid", "PartitionAgreement": "hybrid",
-    "relabel_by_size": "_tree", "LINKAGES": "_tree",
-    "DISTANCES": "_prepare", "SCALINGS": "_prepare",
+    "relabel_by_size": "_tree", "LINKAGES": "_options",
+    "DISTANCES": "_options", "SCALINGS": "_options",
 }
 
 __all__ = sorted(_EXPORTS)
