@@ -85,7 +85,7 @@ def run_dge(args) -> int:
 
 
 def run_gsea(args) -> int:
-    from omics.data.io import read_table, write_table
+    from omics.data.io import read_table, write_table, write_text
     from omics.data.provenance import write_provenance
     from omics.data.validate import InputError
     from omics.expression.enrich import gsea_prerank, over_representation
@@ -104,6 +104,8 @@ def run_gsea(args) -> int:
     out = Path(args.out)
     name = args.name or ("gsea" if args.mode == "prerank" else "ora")
     write_table(result.to_frame(), out / f"{name}.csv", index=False)
+    write_text(result.footnote + "\n", out / f"{name}_footnote.txt")
+    print(result.footnote)
     enrichment_bars(result, top=args.top, out=_figures(args) / f"{name}_bars.png")
     write_provenance(out, name, params={**_params(args), **result.parameters}, seed=args.seed,
                      inputs=[args.dge, args.genesets], filename=f"provenance_{name}.json")

@@ -96,7 +96,14 @@ def enrichment_bars(result, top: int = 20, alpha: float = 0.05, out=None, title:
 
 def signature_heatmap(expr: pd.DataFrame, groups: pd.Series, signature: pd.DataFrame,
                       max_genes: int = 200, out=None, title: str | None = None):
-    """Heatmap of the PAM signature genes (z-scored by gene), samples ordered by group."""
+    """Heatmap of the PAM signature genes (z-scored by gene), samples ordered by group.
+
+    An empty signature draws nothing: a warning says so and ``None`` is returned.
+    """
+    if signature.empty:
+        import warnings
+        warnings.warn("PAM signature is empty: no heatmap drawn", UserWarning, stacklevel=2)
+        return None
     genes = list(signature["gene"].head(max_genes))
     labels = groups.reindex(expr.index).dropna().astype(str)
     order = labels.sort_values(kind="stable").index
