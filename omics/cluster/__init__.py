@@ -11,7 +11,7 @@ only :mod:`omics.cluster._resample`, start without loading pandas, anndata or sc
 
 from __future__ import annotations
 
-import importlib
+from omics._lazy import lazy_exports
 
 _EXPORTS = {
     "consensus_cluster": "consensus", "ConsensusResult": "consensus", "summarise_consensus": "consensus",
@@ -26,16 +26,4 @@ _EXPORTS = {
     "DISTANCES": "_options", "SCALINGS": "_options",
 }
 
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(list(globals()) + list(_EXPORTS))
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -13,7 +13,7 @@ until a function is used.
 
 from __future__ import annotations
 
-import importlib
+from omics._lazy import lazy_exports
 
 _EXPORTS = {
     "DGE_COLUMNS": "dge", "DGEResult": "dge", "differential_expression": "dge", "ttest_dge": "dge",
@@ -25,16 +25,4 @@ _EXPORTS = {
     "pam_signature": "pam",
 }
 
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(list(globals()) + list(_EXPORTS))
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -5,7 +5,7 @@ Names are imported on first use (PEP 562): ``import omics.stats`` does not load 
 
 from __future__ import annotations
 
-import importlib
+from omics._lazy import lazy_exports
 
 _EXPORTS = {
     "AssociationTable": "association", "TestResult": "association", "association_table": "association",
@@ -14,16 +14,4 @@ _EXPORTS = {
     "bh_adjust": "multitest", "significance_stars": "multitest",
 }
 
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(list(globals()) + list(_EXPORTS))
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS, globals())

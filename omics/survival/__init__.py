@@ -24,7 +24,7 @@ Names are imported on first use (PEP 562), so that ``import omics.survival`` (an
 
 from __future__ import annotations
 
-import importlib
+from omics._lazy import lazy_exports
 
 _EXPORTS = {
     "Concordance": "concordance", "ConcordanceComparison": "concordance",
@@ -43,16 +43,4 @@ _EXPORTS = {
     "model_table": "tables", "survival_table": "tables",
 }
 
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(list(globals()) + list(_EXPORTS))
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS, globals())
