@@ -11,17 +11,14 @@ import argparse
 import warnings
 from pathlib import Path
 
-import pandas as pd
-
 from omics.cli._common import add_command, float_list, text_list
-from omics.data.io import write_table
-from omics.data.provenance import write_provenance
-from omics.data.readers import read_clinical, read_groups
-from omics.data.validate import InputError, check_overlap
+
+# pandas and the stage code are imported inside the functions: `omics --help` stays fast
 
 
 # ---------------------------------------------------------------------- parsing helpers
 def _pairs(items, what: str, sep: str = "=") -> dict[str, str]:
+    from omics.data.validate import InputError
     out = {}
     for item in items or []:
         if sep not in item:
@@ -35,6 +32,7 @@ def _pairs(items, what: str, sep: str = "=") -> dict[str, str]:
 
 def _recodes(items) -> dict[str, dict[str, str]]:
     """``grade:I=I/II,II=I/II`` → ``{"grade": {"I": "I/II", "II": "I/II"}}``."""
+    from omics.data.validate import InputError
     out: dict[str, dict[str, str]] = {}
     for item in items or []:
         if ":" not in item:
@@ -65,6 +63,8 @@ def _add_inputs(p: argparse.ArgumentParser, survival: bool = True) -> None:
 
 def _load(args) -> pd.DataFrame:
     from omics.survival.design import recode
+    from omics.data.readers import read_clinical, read_groups
+    from omics.data.validate import InputError, check_overlap
     clinical = read_clinical(args.clinical, id_column=args.id_column)
     if args.groups:
         groups = read_groups(args.groups, id_column=args.id_column)
@@ -86,6 +86,7 @@ def _figures(args) -> Path:
 
 
 def _finish(args, step: str, out: Path, extra: dict | None = None) -> None:
+    from omics.data.provenance import write_provenance
     params = {k: v for k, v in vars(args).items() if k not in ("handler",)}
     params.update(extra or {})
     inputs = [p for p in (args.clinical, getattr(args, "groups", None)) if p]
@@ -97,6 +98,9 @@ def _km(args) -> int:
     from omics.plotting.survival import km_plot
     from omics.survival import kaplan_meier, logrank_test, pairwise_logrank
     from omics.survival._prep import complete_cases
+    import pandas as pd
+
+    from omics.data.io import write_table
     data = _load(args)
     out = Path(args.out)
     labels = _pairs(args.label, "label")
@@ -144,6 +148,7 @@ def _cox(args) -> int:
     from omics.survival import cox_table, stepwise_cox
     from omics.survival.cox import CoxModel
     from omics.survival.tables import reference_notes, survival_table
+    from omics.data.io import write_table
     data = _load(args)
     out = Path(args.out)
     labels = _pairs(args.label, "label")
@@ -188,6 +193,8 @@ def _cindex(args) -> int:
     from omics.report.tables import render_table
     from omics.survival import cindex_models
     from omics.survival.tables import model_table, reference_notes
+    from omics.data.io import write_table
+    from omics.data.validate import InputError
     data = _load(args)
     out = Path(args.out)
     labels = _pairs(args.label, "label")
@@ -227,6 +234,7 @@ def _cindex(args) -> int:
 def _associate(args) -> int:
     from omics.report.tables import association_footnotes, association_report, render_table
     from omics.stats.association import association_table
+    from omics.data.io import write_table
     data = _load(args)
     if args.time or args.event:   # the survival population: patients with a time and an event
         from omics.survival._prep import complete_cases
@@ -248,6 +256,9 @@ def _associate(args) -> int:
 # ---------------------------------------------------------------------- characteristics
 def _subset_masks(data: pd.DataFrame, items) -> dict[str, pd.Series]:
     """``NAME=all`` or ``NAME=COLUMN=VALUE`` or ``NAME=COLUMN`` (non-empty) → boolean masks."""
+    import pandas as pd
+
+    from omics.data.validate import InputError
     masks = {}
     for item in items:
         name, sep, rule = item.partition("=")
@@ -274,6 +285,8 @@ def _subset_masks(data: pd.DataFrame, items) -> dict[str, pd.Series]:
 def _characteristics(args) -> int:
     from omics.report.tables import characteristics_report, render_table
     from omics.stats.association import characteristics_table
+    from omics.data.io import write_table
+    from omics.data.validate import InputError
     data = _load(args)
     out = Path(args.out)
     masks = _subset_masks(data, args.subset or ["All=all"])
