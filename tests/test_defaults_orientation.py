@@ -44,11 +44,11 @@ def test_genes_as_patients_is_refused(tmp_path):
     expr = expression()
     expr.T.rename_axis("gene").to_csv(tmp_path / "genes_x_samples.csv")
     # forcing the wrong orientation: 2,400 "patients" named like genes
-    with pytest.raises(InputError, match="named like genes.*--orientation features-x-patients"):
-        read_patient_matrix(str(tmp_path / "genes_x_samples.csv"), "patients-x-features", what="genes")
+    with pytest.raises(InputError, match="named like genes.*--orientation features-by-patients"):
+        read_patient_matrix(str(tmp_path / "genes_x_samples.csv"), "patients-by-features", what="genes")
     # against a clinical table of 30 patients, 2,400 "patients" is > 5 × too many
     with pytest.raises(InputError, match="2400 'patients' but the clinical/group table has 30"):
-        read_patient_matrix(str(tmp_path / "genes_x_samples.csv"), "patients-x-features",
+        read_patient_matrix(str(tmp_path / "genes_x_samples.csv"), "patients-by-features",
                             patients=expr.index, what="genes")
 
 
@@ -75,7 +75,7 @@ def test_consensus_cli_on_a_transposed_matrix(tmp_path, capsys):
     assert len(labels) == 30                              # patients, not 2,100 genes
     assert json.loads((out / "provenance.json").read_text())["parameters"]["n_patients"] == 30
     # told the file is patients × features, the CLI refuses instead of clustering genes
-    assert main(["consensus", str(tmp_path / "genes_x_samples.csv"), "--orientation", "patients-x-features",
+    assert main(["consensus", str(tmp_path / "genes_x_samples.csv"), "--orientation", "patients-by-features",
                  "--reps", "5", "--no-figures", "--out", str(tmp_path / "bad")]) == 2
     assert "named like genes" in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()

@@ -22,9 +22,10 @@ from __future__ import annotations
 import re
 import sys
 
-#: ``--orientation`` choices → :func:`omics.data.read_matrix` orientations.
-ORIENTATIONS = {"auto": "auto", "patients-x-features": "samples x genes",
-                "features-x-patients": "genes x samples"}
+#: ``--orientation`` choices of every command → :func:`omics.data.read_matrix` orientations
+#: (the ``samples``/``genes`` names of ``omics voom``, and ``patients``/``features`` aliases).
+ORIENTATIONS = {"auto": "auto", "samples-by-genes": "samples x genes", "genes-by-samples": "genes x samples",
+                "patients-by-features": "samples x genes", "features-by-patients": "genes x samples"}
 #: A patient axis longer than this whose names look like genes is refused.
 GENE_AXIS_MIN = 2000
 #: A patient axis longer than this multiple of the known patients is refused.
@@ -93,7 +94,7 @@ def _check_patient_axis(matrix, known, path: str, what: str) -> None:
 
     n = matrix.shape[0]
     hint = ("; if the file is transposed pass --orientation "
-            + ("features-x-patients" if matrix.attrs["orientation"] == "samples x genes" else "patients-x-features"))
+            + ("features-by-patients" if matrix.attrs["orientation"] == "samples x genes" else "patients-by-features"))
     if known is not None and n > MAX_PATIENT_RATIO * len(known):
         raise InputError(f"{path}: {n} 'patients' but the clinical/group table has {len(known)}: "
                          f"the patient axis holds {what}, not patients{hint}")
