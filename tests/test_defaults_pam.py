@@ -98,6 +98,13 @@ def test_given_folds_reproduce_pamr_cv_fold_for_fold():
         NearestShrunkenCentroids(folds=positions[:-1]).fit(table, y)
 
 
+def test_empty_signature_draws_no_heatmap():
+    from omics.plotting.expression import signature_heatmap
+    X, y = imbalanced()
+    with pytest.warns(UserWarning, match="no heatmap drawn"):
+        assert signature_heatmap(X, y, pd.DataFrame(columns=["gene", "class", "direction"])) is None
+
+
 def test_cli_pam_prior_balanced_error_folds_and_empty_signature(tmp_path, capsys):
     X, y = imbalanced()
     X.rename_axis("patient_id").to_csv(tmp_path / "expr.csv")
@@ -107,10 +114,10 @@ def test_cli_pam_prior_balanced_error_folds_and_empty_signature(tmp_path, capsys
     assert main(["pam", *common, "--out", str(tmp_path / "plain")]) == 0
     out = capsys.readouterr().out
     assert "keeps no gene" in out and "no heatmap drawn" in out
-    assert not (tmp_path / "plain" / "pam_heatmap.png").exists()
+    note = (tmp_path / "plain" / "pam_heatmap.png").stat().st_size      # a message, not an empty heatmap
     assert main(["pam", *common, "--prior", "0.5,0.5", "--balanced-error", "--out", str(tmp_path / "fixed")]) == 0
     assert len(pd.read_csv(tmp_path / "fixed" / "pam_signature.csv")) > 0
-    assert (tmp_path / "fixed" / "pam_heatmap.png").exists()
+    assert (tmp_path / "fixed" / "pam_heatmap.png").stat().st_size > 2 * note
     fold_ids = pd.DataFrame({"sample": X.index, "fold": np.arange(len(X)) % 4 + 1})
     fold_ids.to_csv(tmp_path / "folds.csv", index=False)
     assert main(["pam", *common, "--prior", "uniform", "--folds", str(tmp_path / "folds.csv"),

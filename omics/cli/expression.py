@@ -117,7 +117,7 @@ def run_pam(args) -> int:
     from omics.data.io import write_table
     from omics.data.provenance import write_provenance
     from omics.expression.pam import pam_signature
-    from omics.plotting.expression import pam_cv_curve, signature_heatmap
+    from omics.plotting.expression import message_figure, pam_cv_curve, signature_heatmap
 
     groups = _groups(args.groups, args.group_column)
     expr = read_patient_matrix(args.expression, args.orientation, groups.index, what="genes")
@@ -131,8 +131,11 @@ def run_pam(args) -> int:
     write_table(signature, out / "pam_signature.csv", index=False)
     write_table(model.cv_table(), out / "pam_cv.csv", index=False)
     figures = _figures(args)
-    if signature.empty:
+    if signature.empty:   # no empty heatmap: the figure file says why (the workflow expects it)
         print("pam: the signature is empty; no heatmap drawn (see the warning above)")
+        message_figure("PAM signature is empty: no gene passes the cross-validated threshold.\n"
+                       "See pam_cv.csv; for imbalanced groups try --prior uniform --balanced-error.",
+                       out=figures / "pam_heatmap.png", title="PAM signature")
     else:
         signature_heatmap(expr, groups, signature, out=figures / "pam_heatmap.png")
     pam_cv_curve(model.cv_table(), out=figures / "pam_cv.png")

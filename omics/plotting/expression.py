@@ -127,6 +127,17 @@ def signature_heatmap(expr: pd.DataFrame, groups: pd.Series, signature: pd.DataF
     return _save(fig, out)
 
 
+def message_figure(text: str, out=None, title: str | None = None):
+    """A figure that only says why there is nothing to draw (keeps a command's file outputs fixed)."""
+    fig = Figure(figsize=(6, 2.5))
+    ax = fig.subplots()
+    ax.axis("off")
+    ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True, fontsize=10)
+    if title:
+        ax.set_title(title)
+    return _save(fig, out)
+
+
 def pam_cv_curve(cv_table: pd.DataFrame, out=None):
     """CV and training error against the threshold, with the number of genes on top."""
     fig = Figure(figsize=(6, 4))
