@@ -131,7 +131,8 @@ def test_recovers_groups_and_labels_by_size(data):
     assert "PAC" in result.suggested_k_rule
     assert "suggested K=3" in repr(result)
     summary = result.to_frame()
-    assert list(summary.columns) == ["area", "delta_area", "pac", "mean_cluster_consensus", "min_cluster_size"]
+    assert list(summary.columns) == ["area", "delta_area", "pac", "mean_cluster_consensus", "min_cluster_size",
+                                     "admissible"]
     assert result.to_frame("item").shape == (len(X) * sum(result.ks), 4)
     with pytest.raises(KeyError):
         result.labels_for(7)
@@ -282,7 +283,7 @@ def test_hybrid_groups_levels_binary_and_missing_modality():
     assert list(groups["hybrid"].cat.categories) == [f"{a}_hRF×{b}_RNA" for a in "ABC" for b in "AB"]
     chosen = hybrid_groups(hrf, rna, level="B_hRF×A_RNA")
     assert chosen.loc["p2", "hybrid_binary"] == "B_hRF×A_RNA" and chosen.loc["p4", "hybrid_binary"] == "Others"
-    with pytest.raises(InputError, match="not one of the hybrid levels"):
+    with pytest.raises(InputError, match="does not exist; the hybrid levels are"):
         hybrid_groups(hrf, rna, level="D_hRF×A_RNA")
 
 

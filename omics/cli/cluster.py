@@ -1,33 +1,40 @@
 """``omics consensus``, ``omics hierarchical``, ``omics assign`` and ``omics hybrid``.
 
 Thin wrappers over :mod:`omics.cluster`; every command writes into ``--out DIR`` (atomically)
-with a ``provenance.json``.
+with a ``provenance.json``. Matrices are read through :mod:`omics.cli._matrix` (orientation
+stated and checked). Stage code (pandas, scipy…) is imported inside the handlers, so that
+``omics --help`` starts fast.
 """
 
 from __future__ import annotations
 
+import sys
+import warnings
 from pathlib import Path
 
-import pandas as pd
-
 from omics.cli._common import add_command, int_range
-from omics.cluster import (DISTANCES, LINKAGES, SCALINGS, CentroidClassifier, consensus_cluster,
-                           hierarchical_cluster, hybrid_groups, partition_agreement)
-from omics.data.io import read_table, write_table
-from omics.data.paths import safe_name
-from omics.data.provenance import write_provenance
-from omics.data.readers import group_labels, read_groups
-from omics.data.validate import InputError
+from omics.cli._matrix import add_orientation_option, read_patient_matrix
+from omics.cluster._options import DISTANCES, LINKAGES, SCALINGS
 
 
-def _features(path: str) -> pd.DataFrame:
-    frame = read_table(path, index_col=0)
-    frame.index = frame.index.astype(str)
-    return frame
+def _features(path: str, args, patients=None):
+    """Patients × features through the one matrix reader (orientation stated on stderr)."""
+    if patients is None and getattr(args, "clinical", None):
+        from omics.data.readers import read_clinical
+        patients = read_clinical(args.clinical, id_column=args.id_column).index
+    return read_patient_matrix(path, args.orientation, patients=patients)
 
 
-def _labels(path: str, column: str | None, source: str) -> pd.Series:
+def _labels(path: str, column: str | None, source: str):
+    from omics.data.readers import group_labels, read_groups
     return group_labels(read_groups(path), column, f"{path} (--{source}-column)")
+
+
+def _add_patient_options(parser) -> None:
+    add_orientation_option(parser)
+    parser.add_argument("--clinical", default=None,
+                        help="clinical table: its patient IDs settle the orientation and bound the patient axis")
+    parser.add_argument("--id-column", default="patient_id", help="patient ID column of --clinical")
 
 
 def _add_clustering_options(parser, linkage_help: str) -> None:
@@ -37,7 +44,7 @@ def _add_clustering_options(parser, linkage_help: str) -> None:
                         help="feature scaling over patients before clustering")
 
 
-def _drop_constant(features: pd.DataFrame, path: str) -> tuple[pd.DataFrame, list[str]]:
+def _drop_constant(features, path: str):
     """Drop zero-variance features, saying which (for --drop-constant)."""
     numeric = features.select_dtypes("number")
     constant = [str(c) for c in numeric.columns[numeric.nunique(dropna=False) <= 1]]
@@ -47,15 +54,24 @@ def _drop_constant(features: pd.DataFrame, path: str) -> tuple[pd.DataFrame, lis
 
 
 def run_consensus(args) -> int:
-    features = _features(args.features)
+    from omics.cluster import consensus_cluster
+    from omics.data.paths import safe_name
+    from omics.data.io import write_table
+    from omics.data.provenance import write_provenance
+
+    features = _features(args.features, args)
     dropped = []
     if args.drop_constant:
         features, dropped = _drop_constant(features, args.features)
-    result = consensus_cluster(features, k=args.k, reps=args.reps, p_item=args.p_item,
-                               p_feature=args.p_feature, distance=args.distance, linkage=args.linkage,
-                               final_linkage=args.final_linkage, scale=args.scale, seed=args.seed,
-                               n_jobs=args.n_jobs, pac_window=tuple(args.pac_window),
-                               progress=args.progress, source=args.features)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        result = consensus_cluster(features, k=args.k, reps=args.reps, p_item=args.p_item,
+                                   p_feature=args.p_feature, distance=args.distance, linkage=args.linkage,
+                                   final_linkage=args.final_linkage, scale=args.scale, seed=args.seed,
+                                   n_jobs=args.n_jobs, pac_window=tuple(args.pac_window),
+                                   progress=args.progress, source=args.features, min_size=args.min_size)
+    for w in caught:
+        print(f"warning: {w.message}", file=sys.stderr)
     out = Path(args.out)
     labels = result.labels.rename_axis("patient_id")
     write_table(labels, out / "labels.csv")
@@ -81,7 +97,11 @@ def run_consensus(args) -> int:
 
 
 def run_hierarchical(args) -> int:
-    features = _features(args.features)
+    from omics.cluster import hierarchical_cluster
+    from omics.data.io import write_table
+    from omics.data.provenance import write_provenance
+
+    features = _features(args.features, args)
     result = hierarchical_cluster(features, k=args.k, distance=args.distance, linkage=args.linkage,
                                   scale=args.scale, source=args.features)
     out = Path(args.out)
@@ -93,13 +113,20 @@ def run_hierarchical(args) -> int:
 
 
 def run_assign(args) -> int:
-    train = _features(args.train)
+    import pandas as pd
+
+    from omics.cluster import CentroidClassifier
+    from omics.data.io import write_table
+    from omics.data.provenance import write_provenance
+    from omics.data.validate import InputError
+
     labels = _labels(args.labels, args.column, "labels").dropna()
+    train = _features(args.train, args, patients=labels.index)
     unlabelled = train.index.difference(labels.index)
     if len(unlabelled):
         raise InputError(f"{args.train}: {len(unlabelled)} training patient(s) have no label in "
                          f"{args.labels}: {', '.join(unlabelled[:5])}")
-    new = _features(args.new)
+    new = _features(args.new, args, patients=None if args.clinical else train.index.append(labels.index))
     model = CentroidClassifier(distance=args.distance, scale=args.scale).fit(train, labels.loc[train.index])
     distances = model.transform(new)
     table = pd.DataFrame({"cluster": model.predict(new)}, index=distances.index)
@@ -116,6 +143,10 @@ def run_assign(args) -> int:
 
 
 def run_hybrid(args) -> int:
+    from omics.cluster import hybrid_groups, partition_agreement
+    from omics.data.io import write_table
+    from omics.data.provenance import write_provenance
+
     a = _labels(args.a, args.a_column, "a")
     b = _labels(args.b, args.b_column, "b")
     groups = hybrid_groups(a, b, names=(args.a_name, args.b_name), level=args.level)
@@ -143,6 +174,9 @@ def register(subparsers) -> None:
                    help="linkage of the final tree on 1 - consensus (default: --linkage)")
     p.add_argument("--pac-window", type=float, nargs=2, default=[0.1, 0.9], metavar=("X1", "X2"),
                    help="consensus window of the PAC")
+    p.add_argument("--min-size", type=int, default=None,
+                   help="smallest cluster a suggested K may hold (default: max(3, 5%% of patients))")
+    _add_patient_options(p)
     p.add_argument("--drop-constant", action="store_true",
                    help="drop zero-variance features (listed in the output and provenance) instead of refusing them")
     p.add_argument("--seed", type=int, default=0, help="seed of the resampling")
@@ -158,6 +192,7 @@ def register(subparsers) -> None:
     p.add_argument("features", help="patients × features table (first column: patient ID)")
     p.add_argument("--k", type=int_range, default=[2], help="numbers of clusters, e.g. 2 or 2-4")
     _add_clustering_options(p, "linkage")
+    _add_patient_options(p)
     p.add_argument("--out", required=True, help="output folder")
 
     p = add_command(subparsers, "assign", run_assign,
@@ -169,6 +204,7 @@ def register(subparsers) -> None:
     p.add_argument("--distance", choices=DISTANCES, default="pearson", help="distance to the centroids")
     p.add_argument("--scale", choices=SCALINGS, default="none",
                    help="feature scaling learnt on the training patients")
+    _add_patient_options(p)
     p.add_argument("--out", required=True, help="output folder")
 
     p = add_command(subparsers, "hybrid", run_hybrid,

@@ -1,26 +1,23 @@
 """``omics dge``, ``omics gsea`` and ``omics pam``: differential expression, gene-set
-enrichment and PAM signatures. Thin wrappers over :mod:`omics.expression`."""
+enrichment and PAM signatures. Thin wrappers over :mod:`omics.expression`; stage code and
+pandas are imported inside the handlers so that ``omics --help`` starts fast."""
 
 from __future__ import annotations
 
 import warnings
 from pathlib import Path
 
-import pandas as pd
-
 from omics.cli._common import add_command
-from omics.data.io import read_table, write_table
-from omics.data.paths import safe_name
-from omics.data.provenance import write_provenance
-from omics.data.readers import group_labels, read_counts, read_groups
-from omics.data.validate import InputError
+from omics.cli._matrix import add_orientation_option, read_patient_matrix
 
 
 def _groups(path: str, column: str) -> pd.Series:
+    from omics.data.readers import group_labels, read_groups
     return group_labels(read_groups(path), column, path)
 
 
 def _default_level(groups: pd.Series, level: str | None, path: str, column: str) -> str:
+    from omics.data.validate import InputError
     if level:
         return level
     labels = sorted(groups.dropna().astype(str).unique())
@@ -28,12 +25,6 @@ def _default_level(groups: pd.Series, level: str | None, path: str, column: str)
     if len(labels) == 2 and len(others) == 1:
         return others[0]
     raise InputError(f"{path}: column {column!r} has labels {labels}; choose one with --level")
-
-
-def _expression(path: str) -> pd.DataFrame:
-    table = read_table(path, index_col=0)
-    table.index = table.index.astype(str)
-    return table
 
 
 def _params(args) -> dict:
@@ -55,6 +46,11 @@ def _figures(args) -> Path:
 
 
 def run_dge(args) -> int:
+    from omics.data.io import write_table
+    from omics.data.paths import safe_name
+    from omics.data.provenance import write_provenance
+    from omics.data.readers import read_counts
+    from omics.data.validate import InputError
     from omics.expression import differential_expression
     from omics.plotting.expression import volcano
 
@@ -69,9 +65,11 @@ def run_dge(args) -> int:
     else:
         if not args.expression:
             raise InputError(f"--method {args.method} needs --expression (voom log2-CPM)")
-        data = _expression(args.expression)
+        data = read_patient_matrix(args.expression, args.orientation, groups.index, what="genes")
         if args.method == "limma":
-            kwargs = dict(weights=_expression(args.weights) if args.weights else None, trend=args.trend)
+            weights = (read_patient_matrix(args.weights, args.orientation, groups.index, what="genes")
+                       if args.weights else None)
+            kwargs = dict(weights=weights, trend=args.trend)
         else:
             kwargs = dict(equal_var=args.equal_var)
     result = _reporting_warnings(differential_expression, data, groups, level,
@@ -88,6 +86,10 @@ def run_dge(args) -> int:
 
 
 def run_gsea(args) -> int:
+    from omics.data.io import read_table, write_table, write_text
+    from omics.data.paths import safe_name
+    from omics.data.provenance import write_provenance
+    from omics.data.validate import InputError
     from omics.expression.enrich import gsea_prerank, over_representation
     from omics.plotting.expression import enrichment_bars
 
@@ -105,6 +107,8 @@ def run_gsea(args) -> int:
     out = Path(args.out)
     name = safe_name(args.name, what="--name") if args.name else ("gsea" if args.mode == "prerank" else "ora")
     write_table(result.to_frame(), out / f"{name}.csv", index=False)
+    write_text(result.footnote + "\n", out / f"{name}_footnote.txt")
+    print(result.footnote)
     enrichment_bars(result, top=args.top, out=_figures(args) / f"{name}_bars.png")
     write_provenance(out, name, params={**_params(args), **result.parameters}, seed=args.seed,
                      inputs=[args.dge, args.genesets], filename=f"provenance_{name}.json")
@@ -115,6 +119,7 @@ def run_gsea(args) -> int:
 def _check_set_sizes(dge: pd.DataFrame, args) -> None:
     """Refuse gene sets of which none has min_size..max_size genes of the DGE table."""
     from omics.data.readers import read_gmt
+    from omics.data.validate import InputError
 
     genes = set(dge["gene"].astype(str))
     sizes = {name: len(genes.intersection(members)) for name, members in read_gmt(args.genesets).items()}
@@ -125,19 +130,30 @@ def _check_set_sizes(dge: pd.DataFrame, args) -> None:
 
 
 def run_pam(args) -> int:
+    from omics.data.io import write_table
+    from omics.data.provenance import write_provenance
     from omics.expression.pam import pam_signature
-    from omics.plotting.expression import pam_cv_curve, signature_heatmap
+    from omics.plotting.expression import message_figure, pam_cv_curve, signature_heatmap
 
-    expr = _expression(args.expression)
     groups = _groups(args.groups, args.group_column)
+    expr = read_patient_matrix(args.expression, args.orientation, groups.index, what="genes")
+    folds = _pam_folds(args.folds) if args.folds else None
     model, signature = _reporting_warnings(pam_signature, expr, groups, n_folds=args.n_folds,
                                            random_state=args.seed, n_threshold=args.n_threshold,
-                                           threshold=args.threshold)
+                                           threshold=args.threshold, prior=_pam_prior(args.prior),
+                                           error="balanced" if args.balanced_error else "overall",
+                                           folds=folds)
     out = Path(args.out)
     write_table(signature, out / "pam_signature.csv", index=False)
     write_table(model.cv_table(), out / "pam_cv.csv", index=False)
     figures = _figures(args)
-    signature_heatmap(expr, groups, signature, out=figures / "pam_heatmap.png")
+    if signature.empty:   # no empty heatmap: the figure file says why (the workflow expects it)
+        print("pam: the signature is empty; no heatmap drawn (see the warning above)")
+        message_figure("PAM signature is empty: no gene passes the cross-validated threshold.\n"
+                       "See pam_cv.csv; for imbalanced groups try --prior uniform --balanced-error.",
+                       out=figures / "pam_heatmap.png", title="PAM signature")
+    else:
+        signature_heatmap(expr, groups, signature, out=figures / "pam_heatmap.png")
     pam_cv_curve(model.cv_table(), out=figures / "pam_cv.png")
     write_provenance(out, "pam", params={**_params(args), "threshold_chosen": model.threshold_,
                                          "n_genes": int(len(signature))},
@@ -145,6 +161,35 @@ def run_pam(args) -> int:
                      filename="provenance_pam.json")
     print(f"{model!r}; signature of {len(signature)} genes -> {out / 'pam_signature.csv'}")
     return 0
+
+
+def _pam_prior(text: str):
+    """``class``, ``uniform``, ``0.5,0.5`` (sorted-class order) or ``A=0.3,B=0.7``."""
+    from omics.data.validate import InputError
+    text = text.strip()
+    if text in ("class", "uniform"):
+        return text
+    parts = [t.strip() for t in text.split(",") if t.strip()]
+    try:
+        if all("=" in t for t in parts):
+            return {k.strip(): float(v) for k, v in (t.split("=", 1) for t in parts)}
+        return [float(t) for t in parts]
+    except ValueError as exc:
+        raise InputError(f"--prior: expected class, uniform, numbers like 0.5,0.5 or CLASS=W,...; "
+                         f"got {text!r}") from exc
+
+
+def _pam_folds(path: str) -> pd.Series:
+    """A table of sample ID (first column) and fold ID (column ``fold``), e.g. pamr.cv's folds."""
+    import pandas as pd
+
+    from omics.data.io import read_table
+    from omics.data.validate import InputError
+    table = read_table(path, dtype=str, keep_default_na=False)
+    if "fold" not in table.columns:
+        raise InputError(f"{path}: needs a 'fold' column (and the sample ID in the first column)")
+    ids = table.iloc[:, 0] if table.columns[0] != "fold" else table.iloc[:, 1]
+    return pd.Series(table["fold"].to_numpy(), index=ids.astype(str).to_numpy())
 
 
 def _group_options(parser) -> None:
@@ -172,6 +217,7 @@ def register(subparsers) -> None:
     p.add_argument("--n-cpus", type=int, default=1, help="deseq2: pydeseq2 worker processes")
     p.add_argument("--n-labels", type=int, default=10, help="genes labelled on the volcano plot")
     p.add_argument("--name", help="output table name (default dge_<method>)")
+    add_orientation_option(p)
     _group_options(p)
 
     p = add_command(subparsers, "gsea", run_gsea, "gene-set enrichment of a DGE table "
@@ -198,5 +244,13 @@ def register(subparsers) -> None:
     p.add_argument("--n-folds", type=int, default=10, help="balanced CV folds")
     p.add_argument("--n-threshold", type=int, default=30, help="thresholds in the grid")
     p.add_argument("--threshold", type=float, help="fixed threshold instead of the CV choice")
+    p.add_argument("--prior", default="class",
+                   help="class priors: class (proportions, pamr default), uniform, numbers in sorted "
+                        "class order (0.5,0.5) or CLASS=W,...; uniform helps imbalanced groups")
+    p.add_argument("--balanced-error", action="store_true",
+                   help="choose the threshold by the balanced CV error (mean of per-class error rates)")
+    p.add_argument("--folds", help="CSV of sample ID and 'fold' column: these CV folds instead of "
+                   "balanced random ones (e.g. to replay a pamr.cv run)")
     p.add_argument("--seed", type=int, default=0)
+    add_orientation_option(p)
     _group_options(p)

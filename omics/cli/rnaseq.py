@@ -6,19 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
 from omics.cli._common import add_command, text_list
-from omics.data.io import atomic_path, write_table
-from omics.data.provenance import write_provenance
-from omics.data.readers import read_clinical, read_counts, read_features, read_matrix
-from omics.data.validate import InputError, check_overlap, select_patients
+from omics.cli._matrix import ORIENTATIONS
 
-ORIENTATIONS = {"auto": "auto", "genes-by-samples": "genes x samples",
-                "samples-by-genes": "samples x genes"}
+# pandas and omics.data are imported inside the functions: `omics --help` stays fast
 
 
 def _clinical_column(clinical: pd.DataFrame, column: str | None, path: str, ids) -> pd.Series | None:
+    from omics.data.validate import InputError
     if not column:
         return None
     if column not in clinical.columns:
@@ -32,6 +27,7 @@ def _clinical_column(clinical: pd.DataFrame, column: str | None, path: str, ids)
 
 
 def _restrict(table: pd.DataFrame, clinical: pd.DataFrame, table_name: str, clinical_name: str) -> pd.DataFrame:
+    from omics.data.validate import check_overlap
     overlap = check_overlap(clinical.index, table.index, clinical_name, table_name, require_all_right=True)
     return table.loc[[i for i in table.index if i in set(overlap.shared)]]
 
@@ -39,6 +35,12 @@ def _restrict(table: pd.DataFrame, clinical: pd.DataFrame, table_name: str, clin
 # ---------------------------------------------------------------------------------------
 def run_voom(args) -> int:
     from omics.rnaseq.pipeline import preprocess_counts
+    import pandas as pd
+
+    from omics.data.io import write_table
+    from omics.data.provenance import write_provenance
+    from omics.data.readers import read_clinical, read_counts
+    from omics.data.validate import InputError
     clinical = read_clinical(args.clinical, id_column=args.id_column) if args.clinical else None
     counts = read_counts(args.counts, orientation=ORIENTATIONS[args.orientation],
                          sample_ids=None if clinical is None else clinical.index)
@@ -70,6 +72,7 @@ def run_voom(args) -> int:
 
 def _batch_and_covariates(args, clinical, index):
     """The batch column and the protected covariates (or None) for the given patients."""
+    import pandas as pd
     batch = _clinical_column(clinical, args.batch, args.clinical, index)
     covs = text_list(args.covariates)
     if not covs:
@@ -79,6 +82,9 @@ def _batch_and_covariates(args, clinical, index):
 
 def run_combat(args) -> int:
     from omics.harmonize import combat
+    from omics.data.io import write_table
+    from omics.data.provenance import write_provenance
+    from omics.data.readers import read_clinical
     clinical = read_clinical(args.clinical, id_column=args.id_column)
     table = read_counts_like(args.table, args.orientation, clinical.index)
     table = _restrict(table, clinical, str(args.table), str(args.clinical))
@@ -97,6 +103,12 @@ def run_combat(args) -> int:
 def run_harmonize(args) -> int:
     from omics.harmonize import ComBat
     from omics.plotting.harmonize import plot_harmonization
+    import pandas as pd
+
+    from omics.data.io import atomic_path, write_table
+    from omics.data.provenance import write_provenance
+    from omics.data.readers import read_clinical, read_features
+    from omics.data.validate import select_patients
     clinical = read_clinical(args.clinical, id_column=args.id_column)
     features = read_features(args.features)
     features = _restrict(features, clinical, str(args.features), str(args.clinical))
@@ -124,6 +136,7 @@ def run_harmonize(args) -> int:
 
 def read_counts_like(path, orientation: str, sample_ids) -> pd.DataFrame:
     """Read an expression/feature table as samples × features (orientation as for counts)."""
+    from omics.data.readers import read_matrix
     return read_matrix(path, ORIENTATIONS[orientation], sample_ids)
 
 

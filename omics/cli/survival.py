@@ -11,18 +11,14 @@ import argparse
 import warnings
 from pathlib import Path
 
-import pandas as pd
-
 from omics.cli._common import add_command, float_list, text_list
-from omics.data.io import write_table
-from omics.data.paths import child_path
-from omics.data.provenance import write_provenance
-from omics.data.readers import read_clinical, read_groups
-from omics.data.validate import InputError, check_overlap
+
+# pandas and the stage code are imported inside the functions: `omics --help` stays fast
 
 
 # ---------------------------------------------------------------------- parsing helpers
 def _pairs(items, what: str, sep: str = "=") -> dict[str, str]:
+    from omics.data.validate import InputError
     out = {}
     for item in items or []:
         if sep not in item:
@@ -36,6 +32,7 @@ def _pairs(items, what: str, sep: str = "=") -> dict[str, str]:
 
 def _recodes(items) -> dict[str, dict[str, str]]:
     """``grade:I=I/II,II=I/II`` → ``{"grade": {"I": "I/II", "II": "I/II"}}``."""
+    from omics.data.validate import InputError
     out: dict[str, dict[str, str]] = {}
     for item in items or []:
         if ":" not in item:
@@ -66,6 +63,8 @@ def _add_inputs(p: argparse.ArgumentParser, survival: bool = True) -> None:
 
 def _load(args) -> pd.DataFrame:
     from omics.survival.design import recode
+    from omics.data.readers import read_clinical, read_groups
+    from omics.data.validate import InputError, check_overlap
     clinical = read_clinical(args.clinical, id_column=args.id_column)
     if args.groups:
         groups = read_groups(args.groups, id_column=args.id_column)
@@ -87,6 +86,7 @@ def _figures(args) -> Path:
 
 
 def _finish(args, step: str, out: Path, extra: dict | None = None) -> None:
+    from omics.data.provenance import write_provenance
     params = {k: v for k, v in vars(args).items() if k not in ("handler",)}
     params.update(extra or {})
     inputs = [p for p in (args.clinical, getattr(args, "groups", None)) if p]
@@ -98,6 +98,10 @@ def _km(args) -> int:
     from omics.plotting.survival import km_plot
     from omics.survival import kaplan_meier, logrank_test, pairwise_logrank
     from omics.survival._prep import complete_cases
+    import pandas as pd
+
+    from omics.data.io import write_table
+    from omics.data.paths import child_path
     data = _load(args)
     out = Path(args.out)
     labels = _pairs(args.label, "label")
@@ -141,6 +145,7 @@ def _km(args) -> int:
 def _check_groupings(data: pd.DataFrame, args, complete_cases) -> None:
     """Each --by is a column with at least two groups among the patients with data
     (a log-rank test compares groups)."""
+    from omics.data.validate import InputError
     absent = [by for by in args.by if by not in data.columns]
     if absent:
         raise InputError(f"{args.clinical}: --by column(s) {absent} not found; available: "
@@ -162,7 +167,9 @@ def _cox(args) -> int:
     from omics.report.tables import render_table
     from omics.survival import cox_table, stepwise_cox
     from omics.survival.cox import CoxModel
-    from omics.survival.tables import survival_table
+    from omics.survival.tables import reference_notes, survival_table
+    from omics.data.io import write_table
+    from omics.data.paths import child_path
     data = _load(args)
     out = Path(args.out)
     labels = _pairs(args.label, "label")
@@ -173,7 +180,8 @@ def _cox(args) -> int:
     write_table(tab, out / "survival_table_tidy.csv", index=False)
     report = survival_report(tab, labels, time_label=args.at_label)
     render_table(report, out, "table_survival", title=args.title,
-                 footnotes=survival_footnotes(tab, covariates, reference, endpoint=args.endpoint))
+                 footnotes=survival_footnotes(tab, covariates, reference, endpoint=args.endpoint)
+                 + reference_notes(tab))
     for by in args.by:
         refs = {**reference}
         if covariates:
@@ -187,8 +195,6 @@ def _cox(args) -> int:
             if args.ph_test:
                 write_table(model.ph_test(), child_path(out, f"cox_{by}_multivariable_ph", suffix=".csv",
                                                         what="--by"), index=False)
-            ct = ct.assign(label=[f"{v}: {lv}" + (" (ref.)" if r else "") if lv else v
-                                  for v, lv, r in zip(ct.variable, ct.level, ct.reference)])
             forest_plot(ct, title=f"{labels.get(by, by)}, multivariable",
                         out=child_path(_figures(args), f"forest_{by}", suffix=".png", what="--by"))
     if args.stepwise:
@@ -209,7 +215,9 @@ def _cindex(args) -> int:
     from omics.report.survival import cindex_footnotes, cindex_report, model_report
     from omics.report.tables import render_table
     from omics.survival import cindex_models
-    from omics.survival.tables import model_table
+    from omics.survival.tables import model_table, reference_notes
+    from omics.data.io import write_table
+    from omics.data.validate import InputError
     data = _load(args)
     out = Path(args.out)
     labels = _pairs(args.label, "label")
@@ -239,7 +247,7 @@ def _cindex(args) -> int:
                  title=args.title, footnotes=cindex_footnotes(res.params) +
                  [f"{res.n} patients, {res.events} events; {res.n_dropped} dropped for missing values."])
     render_table(model_report(mt, labels, time_label=args.at_label), out, "table_models", title=args.title,
-                 footnotes=cindex_footnotes(res.params))
+                 footnotes=cindex_footnotes(res.params) + reference_notes(mt))
     cindex_plot(res.estimates, res.comparisons, labels, title=args.title, out=_figures(args) / "cindex.png")
     _finish(args, "cindex", out)
     return 0
@@ -249,7 +257,11 @@ def _cindex(args) -> int:
 def _associate(args) -> int:
     from omics.report.tables import association_footnotes, association_report, render_table
     from omics.stats.association import association_table
+    from omics.data.io import write_table
     data = _load(args)
+    if args.time or args.event:   # the survival population: patients with a time and an event
+        from omics.survival._prep import complete_cases
+        data = complete_cases(data, args.time, args.event, [], source=args.clinical).data
     out = Path(args.out)
     variables = text_list(args.variables)
     categorical = text_list(args.categorical) or None
@@ -267,6 +279,9 @@ def _associate(args) -> int:
 # ---------------------------------------------------------------------- characteristics
 def _subset_masks(data: pd.DataFrame, items) -> dict[str, pd.Series]:
     """``NAME=all`` or ``NAME=COLUMN=VALUE`` or ``NAME=COLUMN`` (non-empty) → boolean masks."""
+    import pandas as pd
+
+    from omics.data.validate import InputError
     masks = {}
     for item in items:
         name, sep, rule = item.partition("=")
@@ -293,6 +308,8 @@ def _subset_masks(data: pd.DataFrame, items) -> dict[str, pd.Series]:
 def _characteristics(args) -> int:
     from omics.report.tables import characteristics_report, render_table
     from omics.stats.association import characteristics_table
+    from omics.data.io import write_table
+    from omics.data.validate import InputError
     data = _load(args)
     out = Path(args.out)
     masks = _subset_masks(data, args.subset or ["All=all"])
@@ -364,6 +381,9 @@ def register(subparsers) -> None:
                     "Association of groupings with clinical variables (chi²/Fisher, t/ANOVA or "
                     "Mann–Whitney/Kruskal–Wallis; study Table 2)")
     _add_inputs(p, survival=False)
+    p.add_argument("--time", default=None, help="survival time column: if given (with --event), only "
+                   "patients with a time and an event are used (the survival-analysis population)")
+    p.add_argument("--event", default=None, help="event column (0/1), with --time")
     p.add_argument("--by", action="append", required=True, help="grouping column; repeatable")
     p.add_argument("--variables", required=True, help="clinical columns, comma-separated")
     p.add_argument("--categorical", default="", help="columns to treat as categorical (default: non-numeric)")

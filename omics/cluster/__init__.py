@@ -11,30 +11,19 @@ only :mod:`omics.cluster._resample`, start without loading pandas, anndata or sc
 
 from __future__ import annotations
 
-import importlib
+from omics._lazy import lazy_exports
 
 _EXPORTS = {
     "consensus_cluster": "consensus", "ConsensusResult": "consensus", "summarise_consensus": "consensus",
     "SUGGESTED_K_RULE": "consensus", "consensus_cdf": "consensus", "cdf_area": "consensus",
     "delta_area": "consensus", "proportion_ambiguous": "consensus",
-    "item_and_cluster_consensus": "consensus",
+    "item_and_cluster_consensus": "consensus", "SmallClusterWarning": "consensus",
+    "min_cluster_size": "consensus",
     "hierarchical_cluster": "hierarchical", "HierarchicalResult": "hierarchical",
     "CentroidClassifier": "centroid",
     "hybrid_groups": "hybrid", "partition_agreement": "hybrid", "PartitionAgreement": "hybrid",
-    "relabel_by_size": "_tree", "LINKAGES": "_tree",
-    "DISTANCES": "_prepare", "SCALINGS": "_prepare",
+    "relabel_by_size": "_tree", "LINKAGES": "_options",
+    "DISTANCES": "_options", "SCALINGS": "_options",
 }
 
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(list(globals()) + list(_EXPORTS))
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -15,9 +15,8 @@ import pandas as pd
 
 from omics.cluster._distance import pairwise_distance  # noqa: F401  (re-exported)
 from omics.data.validate import InputError, check_features, check_unique_ids
+from omics.cluster._options import DISTANCES, SCALINGS  # noqa: F401  (re-exported)
 
-DISTANCES = ("pearson", "spearman", "euclidean", "manhattan")
-SCALINGS = ("none", "center", "center-scale")
 
 
 def as_feature_frame(X: Any, source: str = "feature table") -> pd.DataFrame:

@@ -13,6 +13,8 @@ from typing import Iterable, Sequence
 import numpy as np
 from scipy.cluster.hierarchy import leaves_list, linkage
 
+from omics.cluster._options import LINKAGES
+
 
 try:  # scipy's compiled routines, without the public wrappers' O(n) validation
     from scipy.cluster._hierarchy import nn_chain as _nn_chain
@@ -29,7 +31,6 @@ except ImportError:  # pragma: no cover - optional dependency
 _NN_CHAIN_CODE = {"complete": 1, "average": 2, "ward": 5, "weighted": 6}
 
 #: Linkage names (R ``hclust`` methods) → how they are computed with scipy.
-LINKAGES = ("average", "complete", "single", "ward", "ward.D", "ward.D2", "mcquitty")
 _SCIPY_METHOD = {"average": "average", "complete": "complete", "single": "single",
                  "ward": "ward", "ward.D2": "ward", "mcquitty": "weighted"}
 

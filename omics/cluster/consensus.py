@@ -25,6 +25,7 @@ O(K·n²).
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -139,8 +140,35 @@ def item_and_cluster_consensus(consensus: np.ndarray, codes: np.ndarray, k: int
 # ---------------------------------------------------------------------------------------------
 
 SUGGESTED_K_RULE = ("smallest PAC (proportion of ambiguous clustering, Şenbabaoğlu 2014) over "
-                    "the K tried; ties go to the larger K (a split that is as stable as the "
-                    "coarser partition is kept)")
+                    "the K tried whose smallest cluster has at least {min_size} patients; ties go "
+                    "to the larger K (a split that is as stable as the coarser partition is kept)")
+
+
+class SmallClusterWarning(UserWarning):
+    """A partition has a cluster below the minimum cluster size."""
+
+
+def min_cluster_size(n_patients: int, fraction: float = 0.05, floor: int = 3) -> int:
+    """Default minimum cluster size: ``max(3, ceil(5 % of the patients))``.
+
+    Why: a cluster of 1–2 patients is an outlier, not a subtype — it cannot carry a
+    survival comparison (no HR, see :mod:`omics.survival.design`) and rarely replicates;
+    5 % keeps every suggested cluster a real share of the cohort (8 of 150 patients,
+    20 of 400), the floor of 3 keeps small cohorts usable.
+    """
+    return max(int(floor), int(math.ceil(fraction * n_patients)))
+
+
+def _suggest_k(summary: pd.DataFrame, min_size: int) -> tuple[int, str]:
+    """K of smallest PAC among admissible K (smallest cluster ≥ min_size); the rule text."""
+    rule = SUGGESTED_K_RULE.format(min_size=min_size)
+    admissible = summary[summary["min_cluster_size"] >= min_size]
+    if admissible.empty:
+        k = int(summary["min_cluster_size"].idxmax())
+        return k, (f"no K tried has all clusters of at least {min_size} patients; K = {k} has the "
+                   "largest smallest cluster")
+    pac = admissible["pac"].to_numpy()
+    return int(admissible.index[np.flatnonzero(pac == pac.min())[-1]]), rule
 
 
 @dataclass(frozen=True, repr=False)
@@ -160,7 +188,8 @@ class ConsensusResult:
         K × 100 bin upper edges: CCP's consensus CDF.
     summary : DataFrame
         Per K: ``area``, ``delta_area``, ``pac``, ``mean_cluster_consensus``,
-        ``min_cluster_size``.
+        ``min_cluster_size`` and ``admissible`` (every cluster has at least the minimum
+        cluster size, so the K may be suggested).
     item_consensus : DataFrame
         Long table ``k, patient, cluster, item_consensus`` (one row per patient, cluster, K).
     cluster_consensus : DataFrame
@@ -173,7 +202,8 @@ class ConsensusResult:
         How many resamples held each pair of patients (``None`` when built from given
         consensus matrices).
     suggested_k, suggested_k_rule
-        The K suggested by :data:`SUGGESTED_K_RULE`; any other K can be used instead.
+        The K suggested by :data:`SUGGESTED_K_RULE` (the rule as applied, with its minimum
+        cluster size); any other K can be used instead.
     params : dict
         Settings of the run (and the seed entropy actually used).
     """
@@ -189,7 +219,7 @@ class ConsensusResult:
     trees: dict[int, np.ndarray]
     tree_patients: pd.Index
     suggested_k: int
-    suggested_k_rule: str = SUGGESTED_K_RULE
+    suggested_k_rule: str = SUGGESTED_K_RULE.format(min_size="the minimum")
     cosampled: np.ndarray | None = None
     params: dict[str, Any] = field(default_factory=dict)
 
@@ -232,7 +262,7 @@ class ConsensusResult:
         rows = [f"  K={k}: area={r.area:.4f} delta={r.delta_area:+.4f} PAC={r.pac:.4f} "
                 f"cluster consensus={r.mean_cluster_consensus:.3f} sizes={sizes[k]}"
                 for k, r in self.summary.iterrows()]
-        return "\n".join([head, *rows])
+        return "\n".join([head, *rows, f"  suggested K rule: {self.suggested_k_rule}"])
 
 
 def _final_partition(consensus: np.ndarray, canonical: np.ndarray, k: int, final_linkage: str
@@ -251,8 +281,8 @@ def _final_partition(consensus: np.ndarray, canonical: np.ndarray, k: int, final
 
 def summarise_consensus(consensus: Mapping[int, np.ndarray], patients: Sequence | None = None,
                         final_linkage: str = "average", pac_window: tuple[float, float] = (0.1, 0.9),
-                        cosampled: np.ndarray | None = None, params: Mapping[str, Any] | None = None
-                        ) -> ConsensusResult:
+                        cosampled: np.ndarray | None = None, params: Mapping[str, Any] | None = None,
+                        min_size: int | None = None) -> ConsensusResult:
     """Final labels and every CCP statistic from given consensus matrices.
 
     This is the second half of :func:`consensus_cluster`; on its own it turns consensus
@@ -268,6 +298,9 @@ def summarise_consensus(consensus: Mapping[int, np.ndarray], patients: Sequence 
         Linkage of ``hclust(1 − consensus)`` for the final labels.
     pac_window
         ``(x1, x2)`` of the PAC.
+    min_size
+        Smallest cluster a suggested K may hold (default :func:`min_cluster_size`:
+        ``max(3, ceil(5 % of patients))``); a single K with a smaller cluster warns.
 
     References
     ----------
@@ -314,8 +347,15 @@ def summarise_consensus(consensus: Mapping[int, np.ndarray], patients: Sequence 
     summary.insert(1, "delta_area", delta_area(summary["area"].to_numpy()))
     edges = np.round(np.arange(1, CDF_BINS + 1) / CDF_BINS, 10)
     cdf = pd.DataFrame([cdfs[k] for k in ks], index=pd.Index(ks, name="k"), columns=edges)
-    pac = summary["pac"].to_numpy()
-    suggested = int(summary.index[np.flatnonzero(pac == pac.min())[-1]])
+    min_size = min_cluster_size(n) if min_size is None else int(min_size)
+    summary["admissible"] = summary["min_cluster_size"] >= min_size
+    suggested, rule = _suggest_k(summary, min_size)
+    tiny = summary.index[~summary["admissible"]]
+    if len(ks) == 1 and len(tiny):
+        sizes = "/".join(str(int(v)) for v in pd.Series(labels[f"k{ks[0]}"]).value_counts())
+        warnings.warn(f"K = {ks[0]} gives a cluster smaller than {min_size} patients (sizes {sizes}); "
+                      "such a cluster cannot carry a survival comparison — try a smaller K or "
+                      "several K to compare", SmallClusterWarning, stacklevel=2)
     return ConsensusResult(
         patients=patients, ks=ks, consensus=matrices,
         labels=pd.DataFrame(labels, index=patients),
@@ -323,8 +363,9 @@ def summarise_consensus(consensus: Mapping[int, np.ndarray], patients: Sequence 
         item_consensus=pd.concat(item_rows, ignore_index=True),
         cluster_consensus=pd.DataFrame(cluster_rows, columns=["k", "cluster", "size", "cluster_consensus"]),
         trees=trees, tree_patients=patients[canonical], suggested_k=suggested,
-        cosampled=cosampled, params=dict(params or {}, final_linkage=final_linkage,
-                                         pac_window=list(pac_window)))
+        suggested_k_rule=rule, cosampled=cosampled,
+        params=dict(params or {}, final_linkage=final_linkage, pac_window=list(pac_window),
+                    min_cluster_size=min_size))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -346,7 +387,8 @@ def consensus_cluster(X: Any, k: int | Iterable[int] = range(2, 7), reps: int = 
                       scale: str = "none", seed: int | None = None, n_jobs: int = 1,
                       pac_window: tuple[float, float] = (0.1, 0.9),
                       resamples: Sequence[Sequence[int]] | None = None,
-                      progress: bool = False, source: str = "feature table") -> ConsensusResult:
+                      progress: bool = False, source: str = "feature table",
+                      min_size: int | None = None) -> ConsensusResult:
     """Consensus hierarchical clustering of patients (ConsensusClusterPlus semantics).
 
     Parameters
@@ -388,6 +430,10 @@ def consensus_cluster(X: Any, k: int | Iterable[int] = range(2, 7), reps: int = 
         Show a progress bar.
     source
         Name of the input used in error messages.
+    min_size
+        Smallest cluster a suggested K may hold; default ``max(3, ceil(5 % of patients))``
+        (:func:`min_cluster_size`). The suggested K never has a smaller cluster; a single
+        requested K that does warns (:class:`SmallClusterWarning`).
 
     Returns
     -------
@@ -471,7 +517,8 @@ def consensus_cluster(X: Any, k: int | Iterable[int] = range(2, 7), reps: int = 
               "seed": seed, "seed_entropy": entropy if resamples is None else None,
               "explicit_resamples": resamples is not None, "n_features": frame.shape[1]}
     return summarise_consensus(consensus, frame.index, final_linkage=final_linkage,
-                               pac_window=pac_window, cosampled=cosampled, params=params)
+                               pac_window=pac_window, cosampled=cosampled, params=params,
+                               min_size=min_size)
 
 
 def _check_resample(resample: Sequence[int], n: int) -> np.ndarray:
@@ -485,4 +532,4 @@ def _check_resample(resample: Sequence[int], n: int) -> np.ndarray:
 
 __all__ = ["ConsensusResult", "consensus_cluster", "summarise_consensus", "consensus_cdf",
            "cdf_area", "delta_area", "proportion_ambiguous", "item_and_cluster_consensus",
-           "DISTANCES", "SUGGESTED_K_RULE"]
+           "DISTANCES", "SUGGESTED_K_RULE", "SmallClusterWarning", "min_cluster_size"]

@@ -24,14 +24,36 @@ def _as_labels(labels: Any, name: str) -> pd.Series:
     return labels
 
 
+def names_grouping(label: str, name: str) -> bool:
+    """True when ``label`` already names its grouping ``name`` as a whole ``_``-separated part.
+
+    ``AURKA_high`` names ``AURKA``; ``A_hRF`` names ``hRF``; ``A`` names nothing.
+    """
+    return label == name or label.startswith(f"{name}_") or label.endswith(f"_{name}")
+
+
 def _suffixed(labels: pd.Series, name: str) -> pd.Series:
-    """``A`` → ``A_name`` (labels that already end in ``_name`` are kept)."""
+    """The naming rule of hybrid levels: ``A`` → ``A_name``; a label that already names its
+    grouping (``A_hRF``, ``AURKA_high`` for ``AURKA``) is kept, so no ``AURKA_high_AURKA``."""
     def rename(value):
         if pd.isna(value) or value == "":
             return np.nan
         text = str(value)
-        return text if text.endswith(f"_{name}") else f"{text}_{name}"
+        return text if names_grouping(text, name) else f"{text}_{name}"
     return labels.map(rename)
+
+
+def _resolve_level(level: str, categories: list[str], names: tuple[str, str], separator: str) -> str:
+    """``level`` as one of ``categories``; the short form ``A×B`` is suffixed like the labels."""
+    if level in categories:
+        return level
+    parts = level.split(separator)
+    if len(parts) == 2:
+        full = separator.join(p if names_grouping(p, n) else f"{p}_{n}" for p, n in zip(parts, names))
+        if full in categories:
+            return full
+    raise InputError(f"hybrid level {level!r} does not exist; the hybrid levels are: "
+                     f"{', '.join(categories)}")
 
 
 def hybrid_groups(a: pd.Series, b: pd.Series, names: tuple[str, str] = ("hRF", "RNA"),
@@ -45,10 +67,13 @@ def hybrid_groups(a: pd.Series, b: pd.Series, names: tuple[str, str] = ("hRF", "
         Cluster labels (e.g. ``A``, ``B``) indexed by patient ID; missing labels (NaN or empty)
         mean the patient lacks that modality.
     names
-        Modality names appended to the labels: ``A`` of ``a`` becomes ``A_hRF``.
+        Grouping names appended to the labels: ``A`` of ``a`` becomes ``A_hRF``; a label that
+        already names its grouping (``A_hRF``; ``AURKA_high`` for the grouping ``AURKA``)
+        is kept as it is.
     level
         The hybrid level contrasted with all others in ``hybrid_binary``; default: the first
-        level of each grouping crossed (e.g. ``A_hRF×A_RNA``).
+        level of each grouping crossed (e.g. ``A_hRF×A_RNA``). The short form ``A×A`` is
+        accepted; a level that does not exist raises :class:`InputError` listing the levels.
     columns
         Names of the two label columns (default: the lower-cased ``names``).
     separator
@@ -80,9 +105,7 @@ def hybrid_groups(a: pd.Series, b: pd.Series, names: tuple[str, str] = ("hRF", "
     both = la.notna() & lb.notna()
     hybrid = pd.Series(np.nan, index=patients, dtype=object)
     hybrid[both] = la[both] + separator + lb[both]
-    level = categories[0] if level is None else level
-    if level not in categories:
-        raise InputError(f"hybrid level {level!r} is not one of the hybrid levels: {', '.join(categories)}")
+    level = categories[0] if level is None else _resolve_level(str(level), categories, names, separator)
     binary = pd.Series(np.nan, index=patients, dtype=object)
     binary[both] = np.where(hybrid[both] == level, level, OTHERS)
     out = pd.DataFrame({columns[0]: la, columns[1]: lb,

@@ -6,18 +6,23 @@
   :func:`omics.rnaseq.lm_fit`.
 * :mod:`omics.expression.enrich` — pre-ranked GSEA and over-representation (gseapy).
 * :mod:`omics.expression.pam` — nearest shrunken centroids (PAM, Tibshirani 2002).
+
+Names are imported on first use (PEP 562), so that importing the package costs nothing
+until a function is used.
 """
 
-from omics.expression.dge import (DGE_COLUMNS, DGEResult, deseq2_dge, differential_expression,
-                                  limma_dge, ttest_dge, two_groups)
-from omics.expression.enrich import (EnrichmentResult, gsea_prerank, over_representation, ranking,
-                                     signature_gene_sets)
-from omics.expression.limma import EBayesFit, ebayes, squeeze_var, top_table
-from omics.expression.pam import NearestShrunkenCentroids, balanced_folds, pam_signature
+from __future__ import annotations
 
-__all__ = [
-    "DGE_COLUMNS", "DGEResult", "differential_expression", "ttest_dge", "limma_dge",
-    "deseq2_dge", "two_groups", "EBayesFit", "ebayes", "squeeze_var", "top_table",
-    "EnrichmentResult", "gsea_prerank", "over_representation", "ranking", "signature_gene_sets",
-    "NearestShrunkenCentroids", "balanced_folds", "pam_signature",
-]
+from omics._lazy import lazy_exports
+
+_EXPORTS = {
+    "DGE_COLUMNS": "dge", "DGEResult": "dge", "differential_expression": "dge", "ttest_dge": "dge",
+    "limma_dge": "dge", "deseq2_dge": "dge", "two_groups": "dge",
+    "EBayesFit": "limma", "ebayes": "limma", "squeeze_var": "limma", "top_table": "limma",
+    "EnrichmentResult": "enrich", "gsea_prerank": "enrich", "over_representation": "enrich",
+    "ranking": "enrich", "signature_gene_sets": "enrich",
+    "NearestShrunkenCentroids": "pam", "PAMWarning": "pam", "balanced_folds": "pam",
+    "pam_signature": "pam",
+}
+
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -106,8 +106,11 @@ class EnrichmentResult:
     """Tidy enrichment table plus the settings that produced it.
 
     ``table`` has one row per gene set (sorted by adjusted p). GSEA columns:
-    ``gene_set, set_size, es, nes, p_value, fdr, fwer, leading_edge, n_leading_edge,
-    n_up, n_down, n_positive, n_negative, prop_positive, direction``. ORA columns:
+    ``gene_set, set_size, es, nes, p_value, fdr, fwer, at_bound, leading_edge, n_leading_edge,
+    n_up, n_down, n_positive, n_negative, prop_positive, direction``. A permutation p of 0
+    only says that no permutation was as extreme: such ``p_value``/``fdr``/``fwer`` hold the
+    permutation bound ``1 / (permutations + 1)`` instead, ``at_bound`` is True, and the
+    reading is "p < bound" (see :attr:`footnote`). ORA columns:
     ``gene_set, set_size, n_overlap, overlap_genes, p_value, p_adj, odds_ratio, n_up,
     n_down, n_positive, n_negative, prop_positive, direction``. ``n_up``/``n_down``
     count the set's significant DGE genes; ``n_positive``/``n_negative`` the set's genes
@@ -130,10 +133,28 @@ class EnrichmentResult:
         column = "fdr" if self.method == "gsea" else "p_adj"
         return self.table[self.table[column] < alpha]
 
+    @property
+    def footnote(self) -> str:
+        """What the p-values mean (the permutation bound of GSEA), for table footnotes."""
+        if self.method != "gsea":
+            return "One-sided hypergeometric p; p_adj = Benjamini–Hochberg."
+        permutations = self.parameters.get("permutations")
+        bound = 1.0 / (permutations + 1) if permutations else float("nan")
+        n = int(self.table["at_bound"].sum()) if "at_bound" in self.table else 0
+        return (f"GSEA with {permutations} permutations: p, FDR and FWER cannot be resolved below "
+                f"1/(permutations + 1) = {bound:.2g}; {n} gene set(s) reached that bound "
+                f"(at_bound = True) and read p < {bound:.2g}, not p = 0.")
+
     def __repr__(self) -> str:
         column = "fdr" if self.method == "gsea" else "p_adj"
         n_sig = int((self.table[column] < 0.05).sum())
-        return f"EnrichmentResult({self.method}: {len(self.table)} gene sets, {n_sig} with {column} < 0.05)"
+        head = f"EnrichmentResult({self.method}: {len(self.table)} gene sets, {n_sig} with {column} < 0.05)"
+        top = self.table.head(5)
+        lines = [f"  {r.gene_set}: {'NES' if self.method == 'gsea' else 'overlap'} "
+                 f"{r.nes if self.method == 'gsea' else r.n_overlap:.3g}, {column} "
+                 f"{'< ' if getattr(r, 'at_bound', False) else ''}{getattr(r, column):.3g}"
+                 for r in top.itertuples(index=False)]
+        return "\n".join([head, *lines])
 
 
 def _set_counts(genes: list[str], dge: pd.DataFrame) -> dict:
@@ -188,7 +209,9 @@ def gsea_prerank(dge_table: pd.DataFrame, gene_sets, rank_by: str = "statistic",
     -------
     EnrichmentResult
         ``es``, ``nes``, nominal ``p_value``, ``fdr`` (GSEA FDR q-value), ``fwer``, the
-        leading edge as a list, set size, and DGE up/down counts in the set.
+        leading edge as a list, set size, and DGE up/down counts in the set. Values below
+        the permutation bound ``1/(permutations + 1)`` (gseapy reports 0) are set to the
+        bound and flagged in ``at_bound``: read them as "p < bound".
 
     References
     ----------
@@ -221,6 +244,10 @@ def gsea_prerank(dge_table: pd.DataFrame, gene_sets, rank_by: str = "statistic",
     if table.empty:
         raise InputError(f"GSEA: no gene set has between {min_size} and {max_size} ranked genes")
     table["direction"] = np.where(table["nes"] > 0, "activated", "inhibited")
+    bound = 1.0 / (permutations + 1)
+    table.insert(table.columns.get_loc("fwer") + 1, "at_bound", (table[["p_value", "fdr", "fwer"]] < bound).any(axis=1))
+    for col in ("p_value", "fdr", "fwer"):
+        table[col] = table[col].clip(lower=bound)   # p = 0 means "below the permutation bound"
     table = table.sort_values(["fdr", "p_value", "gene_set"], kind="stable").reset_index(drop=True)
     return EnrichmentResult(table, "gsea", {"rank_by": rank_by, "min_size": min_size,
                                             "max_size": max_size, "permutations": permutations,

@@ -15,6 +15,15 @@ refits centroids and SDs on its training part with the full-data grid, priors an
 ``m_k``, as ``pamr.cv``): minimum CV error, ties broken towards the **largest** threshold
 (the smallest signature). This is not scikit-learn's ``NearestCentroid``, which has no
 ``s0``, no class priors and no ``m_k`` scaling.
+
+An imbalanced contrast (say 18 vs 140 samples) is where this rule can return nothing: with
+class-proportion priors the CV error of "always the majority class" (18/158) often ties
+the best signature, and the tie goes to zero genes. So the fit **warns** (:class:`PAMWarning`,
+saying what to do) when the chosen CV error is no better than the majority-class rate or
+the signature is empty; ``prior="uniform"`` (every class 1/K, pamr's ``prior``) and
+``error="balanced"`` (mean of per-class error rates for the threshold choice) are the
+usual remedies. ``folds=`` takes pamr.cv's folds, so a pamr analysis can be replayed fold
+for fold.
 """
 
 from __future__ import annotations
@@ -28,7 +37,15 @@ import pandas as pd
 from omics.data.validate import InputError
 from omics.expression._inputs import check_expression
 
-__all__ = ["NearestShrunkenCentroids", "balanced_folds", "soft_threshold", "pam_signature"]
+__all__ = ["NearestShrunkenCentroids", "PAMWarning", "balanced_folds", "soft_threshold", "pam_signature"]
+
+#: Threshold-choice error measures: the misclassification rate (pamr) or the mean of the
+#: per-class error rates.
+ERRORS = ("overall", "balanced")
+
+
+class PAMWarning(UserWarning):
+    """The PAM threshold choice found no signal (no better than the majority class, or no gene)."""
 
 
 def soft_threshold(delta: np.ndarray, threshold: float) -> np.ndarray:
@@ -136,12 +153,21 @@ class NearestShrunkenCentroids:
     offset_percent
         ``s0`` is this percentile of the gene SDs (50: the median, Tibshirani 2002).
     prior
-        Class priors: ``None`` for the class proportions (pamr's default), ``"uniform"``,
-        or a mapping class → prior.
+        Class priors π_k: ``None`` or ``"class"`` for the class proportions (pamr's
+        default), ``"uniform"`` (1/K each), a mapping class → prior, or a sequence in the
+        order of the sorted classes (as pamr's ``prior`` vector, e.g. ``[0.5, 0.5]``).
+        Priors must be positive and sum to 1.
     n_folds
         CV folds (default ``min(smallest class, 10)`` as pamr); ``0`` skips CV.
     random_state
         Seed of the balanced folds.
+    error
+        ``"overall"`` (misclassification rate, pamr) or ``"balanced"`` (mean of the
+        per-class error rates) for the threshold choice.
+    folds
+        Explicit CV folds instead of balanced random ones (pamr.cv's ``folds``): a list with
+        one array of 0-based sample positions per fold (every sample in exactly one fold;
+        R's 1-based indices minus 1), or a Series sample → fold ID aligned on ``X``.
 
     Attributes
     ----------
@@ -150,8 +176,12 @@ class NearestShrunkenCentroids:
         classes × genes).
     thresholds_, n_genes_, train_errors_
         The grid, the number of genes kept and the training error rate per threshold.
-    folds_, cv_errors_, cv_probabilities_
-        Balanced folds, CV error rate per threshold, CV posteriors (n × K × thresholds).
+    folds_, cv_errors_, cv_balanced_errors_, cv_probabilities_
+        Folds, CV error rate and balanced CV error rate per threshold, CV posteriors
+        (n × K × thresholds).
+    majority_error_
+        The error of always predicting the largest class (``1 − max n_k / n``; for
+        ``error="balanced"`` it is ``1 − 1/K``): the rate a useful signature must beat.
     threshold_
         The threshold used by :meth:`predict` (CV choice unless ``threshold`` given).
 
@@ -165,7 +195,7 @@ class NearestShrunkenCentroids:
 
     def __init__(self, n_threshold: int = 30, thresholds=None, threshold: float | None = None,
                  offset_percent: float = 50.0, prior=None, n_folds: int | None = None,
-                 random_state=0):
+                 random_state=0, error: str = "overall", folds=None):
         self.n_threshold = n_threshold
         self.thresholds = thresholds
         self.threshold = threshold
@@ -173,20 +203,33 @@ class NearestShrunkenCentroids:
         self.prior = prior
         self.n_folds = n_folds
         self.random_state = random_state
+        self.error = error
+        self.folds = folds
 
     # -- fitting -------------------------------------------------------------------------
     def _prior(self, y: np.ndarray) -> np.ndarray:
         n_k = np.array([(y == c).sum() for c in self.classes_], dtype=float)
-        if self.prior is None:
+        prior = self.prior
+        if prior is None or (isinstance(prior, str) and prior == "class"):
             return n_k / n_k.sum()
-        if isinstance(self.prior, str):
-            if self.prior != "uniform":
-                raise InputError(f"prior must be None, 'uniform' or a mapping; got {self.prior!r}")
+        if isinstance(prior, str):
+            if prior != "uniform":
+                raise InputError(f"prior must be 'class', 'uniform', a mapping class → prior or a "
+                                 f"list in class order {self.classes_.tolist()}; got {prior!r}")
             return np.full(len(self.classes_), 1.0 / len(self.classes_))
-        prior = np.array([float(self.prior[c]) for c in self.classes_])
-        if np.any(prior <= 0) or not np.isclose(prior.sum(), 1.0):
-            raise InputError(f"prior must be positive and sum to 1; got {prior.tolist()}")
-        return prior
+        if hasattr(prior, "keys"):
+            missing = [c for c in self.classes_ if c not in prior]
+            if missing:
+                raise InputError(f"prior: no value for class(es) {missing}; classes {self.classes_.tolist()}")
+            values = np.array([float(prior[c]) for c in self.classes_])
+        else:
+            values = np.asarray(prior, dtype=float).ravel()
+            if len(values) != len(self.classes_):
+                raise InputError(f"prior: {len(values)} value(s) for {len(self.classes_)} classes "
+                                 f"(in order {self.classes_.tolist()})")
+        if np.any(values <= 0) or not np.isclose(values.sum(), 1.0):
+            raise InputError(f"prior must be positive and sum to 1; got {values.tolist()}")
+        return values
 
     def fit(self, X: pd.DataFrame, y) -> "NearestShrunkenCentroids":
         """Fit centroids, the threshold grid and (unless ``n_folds=0``) the CV errors.
@@ -220,15 +263,38 @@ class NearestShrunkenCentroids:
         train_prob = self._posteriors(x, stats, grid)
         self.train_errors_ = (train_prob.argmax(axis=1) != codes[:, None]).mean(axis=0)
         self._codes = codes
-        self._fit_cv(x, codes, stats)
+        if self.error not in ERRORS:
+            raise InputError(f"error must be one of {ERRORS}, got {self.error!r}")
+        shares = np.bincount(codes) / len(codes)
+        self.majority_error_ = float(1 - 1 / len(shares) if self.error == "balanced" else 1 - shares.max())
+        self._fit_cv(x, codes, stats, X.index)
         if self.threshold is not None:
             self.threshold_ = float(self.threshold)
         elif self.cv_errors_ is not None:
-            best = np.flatnonzero(self.cv_errors_ == self.cv_errors_.min())
+            errors = self._choice_errors()
+            best = np.flatnonzero(np.isclose(errors, errors.min(), rtol=0, atol=1e-12))
             self.threshold_ = float(grid[best.max()])
+            self._warn_if_no_signal(errors[best.max()])
         else:
             raise InputError("PAM: without cross-validation (n_folds=0) give `threshold`")
         return self
+
+    def _choice_errors(self) -> np.ndarray:
+        return self.cv_balanced_errors_ if self.error == "balanced" else self.cv_errors_
+
+    def _warn_if_no_signal(self, chosen_error: float) -> None:
+        n_genes = self._n_active(self.threshold_)
+        remedy = ("" if self.error == "balanced" and isinstance(self.prior, str) and self.prior == "uniform"
+                  else "; try prior='uniform' with error='balanced' (CLI: --prior uniform --balanced-error)")
+        remedy += ", or give a threshold from the CV table (cv_table(), pam_cv.csv)"
+        if n_genes == 0:
+            warnings.warn(f"PAM: the chosen threshold {self.threshold_:.4g} keeps no gene (empty "
+                          f"signature; CV {self.error} error {chosen_error:.3f}, majority-class rate "
+                          f"{self.majority_error_:.3f}){remedy}", PAMWarning, stacklevel=3)
+        elif chosen_error >= self.majority_error_ - 1e-12:
+            warnings.warn(f"PAM: the CV {self.error} error of the chosen signature ({chosen_error:.3f}, "
+                          f"{n_genes} genes) is no better than always predicting the largest class "
+                          f"({self.majority_error_:.3f}){remedy}", PAMWarning, stacklevel=3)
 
     def _validate(self, X, y) -> tuple[pd.DataFrame, np.ndarray]:
         if not isinstance(X, pd.DataFrame):
@@ -262,11 +328,36 @@ class NearestShrunkenCentroids:
             out[:, :, j] = _softmax(_discriminant(z, shrunk, log_prior))
         return out
 
-    def _fit_cv(self, x: np.ndarray, codes: np.ndarray, full: _Centroids) -> None:
+    def _given_folds(self, index: pd.Index) -> list[np.ndarray]:
+        """``folds`` as sorted position arrays; every sample in exactly one fold."""
+        n = len(index)
+        if isinstance(self.folds, pd.Series):
+            ids = self.folds.copy()
+            ids.index = ids.index.map(str)
+            missing = index.map(str).difference(ids.index)
+            if len(missing):
+                raise InputError(f"PAM folds: {len(missing)} sample(s) have no fold "
+                                 f"(e.g. {', '.join(missing[:3])})")
+            ids = ids.reindex(index.map(str)).to_numpy()
+            folds = [np.flatnonzero(ids == f) for f in pd.unique(ids)]
+        else:
+            folds = [np.sort(np.asarray(f, dtype=np.int64).ravel()) for f in self.folds]
+        flat = np.concatenate(folds) if folds else np.array([], dtype=np.int64)
+        if len(folds) < 2 or flat.min(initial=0) < 0 or flat.max(initial=0) >= n \
+                or len(flat) != n or len(np.unique(flat)) != n:
+            raise InputError(f"PAM folds: give at least 2 folds that hold every one of the {n} samples "
+                             "exactly once (0-based positions; R's pamr.cv indices minus 1)")
+        return [np.sort(f) for f in folds]
+
+    def _fit_cv(self, x: np.ndarray, codes: np.ndarray, full: _Centroids, index: pd.Index) -> None:
         self.folds_, self.cv_errors_, self.cv_probabilities_ = [], None, None
-        if self.n_folds == 0:
+        self.cv_balanced_errors_ = None
+        if self.folds is not None:
+            self.folds_ = self._given_folds(index)
+        elif self.n_folds == 0:
             return
-        self.folds_ = balanced_folds(codes, self.n_folds, self.random_state)
+        else:
+            self.folds_ = balanced_folds(codes, self.n_folds, self.random_state)
         prob = np.empty((x.shape[0], len(self.classes_), len(self.thresholds_)))
         for test in self.folds_:
             train = np.setdiff1d(np.arange(x.shape[0]), test)
@@ -274,7 +365,10 @@ class NearestShrunkenCentroids:
                                        self.offset_percent, se_scale=self.se_scale_)
             prob[test] = self._posteriors(x[test], stats, self.thresholds_)
         self.cv_probabilities_ = prob
-        self.cv_errors_ = (prob.argmax(axis=1) != codes[:, None]).mean(axis=0)
+        wrong = prob.argmax(axis=1) != codes[:, None]
+        self.cv_errors_ = wrong.mean(axis=0)
+        self.cv_balanced_errors_ = np.mean([wrong[codes == k].mean(axis=0)
+                                            for k in range(len(self.classes_))], axis=0)
 
     # -- prediction ----------------------------------------------------------------------
     def _check_fitted(self) -> None:
@@ -317,12 +411,13 @@ class NearestShrunkenCentroids:
 
     # -- reporting -----------------------------------------------------------------------
     def cv_table(self) -> pd.DataFrame:
-        """Per threshold: genes kept, training error and CV error (the pamr.cv plot)."""
+        """Per threshold: genes kept, training error, CV error and balanced CV error (the pamr.cv plot)."""
         self._check_fitted()
         table = pd.DataFrame({"threshold": self.thresholds_, "n_genes": self.n_genes_,
                               "train_error": self.train_errors_})
         if self.cv_errors_ is not None:
             table["cv_error"] = self.cv_errors_
+            table["cv_balanced_error"] = self.cv_balanced_errors_
         table["chosen"] = np.isclose(table["threshold"], self.threshold_)
         return table
 
@@ -360,8 +455,10 @@ def pam_signature(expr: pd.DataFrame, groups: pd.Series, n_folds: int | None = 1
                   random_state=0, **kwargs) -> tuple[NearestShrunkenCentroids, pd.DataFrame]:
     """Fit PAM with a cross-validated threshold and return ``(model, signature table)``.
 
-    Samples without a group label are left out, with a warning. See
-    :class:`NearestShrunkenCentroids` for the method and its references.
+    Samples without a group label are left out, with a warning. Keyword options
+    (``prior``, ``error``, ``folds``, ``threshold``…) go to :class:`NearestShrunkenCentroids`,
+    which describes the method, its warnings and its references. ``folds`` given as
+    positions refer to the samples kept (those with a label), in the order of ``expr``.
     """
     if not isinstance(groups, pd.Series):
         raise InputError("groups: expected a pandas Series of labels indexed by sample")

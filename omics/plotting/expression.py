@@ -2,20 +2,17 @@
 
 Functions only read result objects (:class:`~omics.expression.dge.DGEResult`,
 :class:`~omics.expression.enrich.EnrichmentResult`, PAM signature tables) and return a
-matplotlib Figure; ``out=`` saves it atomically.
+matplotlib Figure; ``out=`` saves it atomically. Figures are plain
+:class:`matplotlib.figure.Figure` objects (no pyplot state, no backend chosen on import).
 """
 
 from __future__ import annotations
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from omics.data.io import atomic_path  # noqa: E402
+from omics.data.io import atomic_path
 
 UP, DOWN, NS = "#d62728", "#1f77b4", "#b0b0b0"
 
@@ -34,7 +31,8 @@ def volcano(result, n_labels: int = 10, out=None, title: str | None = None):
     significant genes of smallest p-value.
     """
     table = result.table
-    fig, ax = plt.subplots(figsize=(6, 5))
+    fig = Figure(figsize=(6, 5))
+    ax = fig.subplots()
     y = -np.log10(table["p_value"].clip(lower=1e-300))
     colours = table["direction"].map({"up": UP, "down": DOWN}).fillna(NS)
     ax.scatter(table["log2fc"], y, c=colours, s=6, linewidths=0, alpha=0.8, rasterized=True)
@@ -54,7 +52,7 @@ def volcano(result, n_labels: int = 10, out=None, title: str | None = None):
 def enrichment_bars(result, top: int = 20, alpha: float = 0.05, out=None, title: str | None = None):
     """Bar chart of the top gene sets (smallest adjusted p), red activated, blue inhibited.
 
-    GSEA: the bar is the NES (FDR of 0 means below 1/permutations, so NES ranks the
+    GSEA: the bar is the NES (FDRs at the permutation bound tie, so NES ranks the
     strongest sets); over-representation: −log10 adjusted p. Sets with an adjusted p at
     or above ``alpha`` are drawn pale. The label right of each bar is the proportion of
     the set's genes activated (log2FC > 0) in the group of interest, with the numbers of
@@ -70,7 +68,8 @@ def enrichment_bars(result, top: int = 20, alpha: float = 0.05, out=None, title:
         values = table["nes"].to_numpy(dtype=float)
     else:
         values = -np.log10(table[column].clip(lower=1e-300).to_numpy(dtype=float))
-    fig, ax = plt.subplots(figsize=(7.5, 0.3 * len(table) + 1.2))
+    fig = Figure(figsize=(7.5, 0.3 * len(table) + 1.2))
+    ax = fig.subplots()
     colours = np.where(table["direction"] == "activated", UP, DOWN)
     faded = (table[column] >= alpha).to_numpy()
     bars = ax.barh(np.arange(len(table)), values, color=colours)
@@ -96,15 +95,22 @@ def enrichment_bars(result, top: int = 20, alpha: float = 0.05, out=None, title:
 
 def signature_heatmap(expr: pd.DataFrame, groups: pd.Series, signature: pd.DataFrame,
                       max_genes: int = 200, out=None, title: str | None = None):
-    """Heatmap of the PAM signature genes (z-scored by gene), samples ordered by group."""
+    """Heatmap of the PAM signature genes (z-scored by gene), samples ordered by group.
+
+    An empty signature draws nothing: a warning says so and ``None`` is returned.
+    """
+    if signature.empty:
+        import warnings
+        warnings.warn("PAM signature is empty: no heatmap drawn", UserWarning, stacklevel=2)
+        return None
     genes = list(signature["gene"].head(max_genes))
     labels = groups.reindex(expr.index).dropna().astype(str)
     order = labels.sort_values(kind="stable").index
     data = expr.loc[order, genes]
     z = ((data - data.mean()) / data.std(ddof=1).replace(0, 1)).T
     z = z.loc[signature.set_index("gene").loc[genes].sort_values(["class", "direction"]).index]
-    fig, (band, ax) = plt.subplots(2, 1, figsize=(8, 6), sharex=True,
-                                   gridspec_kw={"height_ratios": [0.4, 10], "hspace": 0.02})
+    fig = Figure(figsize=(8, 6))
+    band, ax = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [0.4, 10], "hspace": 0.02})
     levels = sorted(labels.unique())
     codes = labels.loc[order].map({lev: i for i, lev in enumerate(levels)}).to_numpy()
     band.imshow(codes[None, :], aspect="auto", cmap="tab10", vmin=0, vmax=9)
@@ -121,9 +127,21 @@ def signature_heatmap(expr: pd.DataFrame, groups: pd.Series, signature: pd.DataF
     return _save(fig, out)
 
 
+def message_figure(text: str, out=None, title: str | None = None):
+    """A figure that only says why there is nothing to draw (keeps a command's file outputs fixed)."""
+    fig = Figure(figsize=(6, 2.5))
+    ax = fig.subplots()
+    ax.axis("off")
+    ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True, fontsize=10)
+    if title:
+        ax.set_title(title)
+    return _save(fig, out)
+
+
 def pam_cv_curve(cv_table: pd.DataFrame, out=None):
     """CV and training error against the threshold, with the number of genes on top."""
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig = Figure(figsize=(6, 4))
+    ax = fig.subplots()
     ax.plot(cv_table["threshold"], cv_table["train_error"], "o-", ms=3, label="training")
     if "cv_error" in cv_table:
         ax.plot(cv_table["threshold"], cv_table["cv_error"], "o-", ms=3, label="cross-validation")

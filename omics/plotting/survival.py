@@ -118,10 +118,14 @@ def forest_plot(table: pd.DataFrame, label: str = "label", hr: str = "hr", lower
                 out: str | os.PathLike | None = None):
     """Forest plot of hazard ratios (log scale) with 95 % CIs; reference rows drawn at 1.
 
-    ``table`` has one row per HR (e.g. :func:`omics.survival.cox_table` with a ``label``
-    column); rows with NaN CI (references) are shown as open squares at 1.
+    ``table`` has one row per HR (e.g. :func:`omics.survival.cox_table`); rows with NaN CI
+    (references) are shown as open squares at 1. Without a ``label`` column the labels are
+    built from ``variable``/``level``/``reference`` (``"hrf: B_hRF"``, ``"hrf: C_hRF (ref.)"``).
     """
     df = table.reset_index(drop=True)
+    if label not in df and {"variable", "level", "reference"} <= set(df.columns):
+        df[label] = [f"{v}: {lv}" + (" (ref.)" if r else "") if isinstance(lv, str) and lv else v
+                     for v, lv, r in zip(df["variable"], df["level"], df["reference"])]
     n = len(df)
     fig, ax = plt.subplots(figsize=(6.4, 0.9 + 0.32 * n))
     y = np.arange(n)[::-1]

@@ -13,32 +13,34 @@ harrell_c, concordance_variance, compare_concordance
 cv_cindex, compare_cindex
     K-fold cross-validated C-index of Cox models given as formulas, and paired-bootstrap
     comparison of two models' CV C-indices.
-parse_formula, build_design, recode
-    The formula language and categorical coding (reference levels).
+parse_formula, build_design, recode, choose_reference, default_reference
+    The formula language, categorical coding and the stated rule for reference levels.
 survival_table, model_table
     The numbers of the study's Tables 3 and 4 (formatted by ``omics.report.survival``).
+
+Names are imported on first use (PEP 562), so that ``import omics.survival`` (and the
+``omics`` command's start-up) does not pay for scipy and the model code until needed.
 """
 
-from omics.survival.concordance import (Concordance, ConcordanceComparison, compare_concordance,
-                                         concordance_variance, harrell_c)
-from omics.survival.cox import (CoxConvergenceWarning, CoxModel, GlobalTest, StepwiseResult,
-                                cox_fit, cox_table, stepwise_cox)
-from omics.survival.design import build_design, default_reference, parse_formula, recode
-from omics.survival.km import KaplanMeier, LogRank, kaplan_meier, logrank_test, pairwise_logrank
-from omics.survival._prep import DroppedRowsWarning
+from __future__ import annotations
 
-__all__ = [
-    "Concordance", "ConcordanceComparison", "compare_concordance", "concordance_variance",
-    "CoxConvergenceWarning", "CoxModel", "DroppedRowsWarning", "GlobalTest",
-    "KaplanMeier", "LogRank", "StepwiseResult", "build_design", "cox_fit", "cox_table",
-    "default_reference", "harrell_c", "kaplan_meier", "logrank_test", "pairwise_logrank",
-    "parse_formula", "recode", "stepwise_cox",
-]
+from omics._lazy import lazy_exports
 
-from omics.survival.cindex import (CIndexComparison, CIndexResult, cindex_models,  # noqa: E402
-                                   compare_cindex, cv_cindex, stratified_folds)
+_EXPORTS = {
+    "Concordance": "concordance", "ConcordanceComparison": "concordance",
+    "compare_concordance": "concordance", "concordance_variance": "concordance",
+    "harrell_c": "concordance",
+    "CoxConvergenceWarning": "cox", "CoxModel": "cox", "GlobalTest": "cox",
+    "StepwiseResult": "cox", "cox_fit": "cox", "cox_table": "cox", "stepwise_cox": "cox",
+    "build_design": "design", "choose_reference": "design", "default_reference": "design",
+    "parse_formula": "design", "recode": "design", "ReferenceChoice": "design",
+    "SmallLevelWarning": "design", "MIN_REFERENCE_EVENTS": "design", "MIN_LEVEL_SIZE": "design",
+    "KaplanMeier": "km", "LogRank": "km", "kaplan_meier": "km", "logrank_test": "km",
+    "pairwise_logrank": "km",
+    "DroppedRowsWarning": "_prep",
+    "CIndexComparison": "cindex", "CIndexResult": "cindex", "cindex_models": "cindex",
+    "compare_cindex": "cindex", "cv_cindex": "cindex", "stratified_folds": "cindex",
+    "model_table": "tables", "survival_table": "tables",
+}
 
-from omics.survival.tables import model_table, survival_table  # noqa: E402
-
-__all__ += ["CIndexComparison", "CIndexResult", "cindex_models", "compare_cindex", "cv_cindex",
-            "stratified_folds", "model_table", "survival_table"]
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS, globals())

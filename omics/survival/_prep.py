@@ -33,7 +33,7 @@ def complete_cases(data: pd.DataFrame, time: str, event: str, columns: list[str]
     Raises
     ------
     InputError
-        For a missing column, bad survival values (time ≤ 0, event not 0/1), or when
+        For a missing column, bad survival values (time < 0, event not 0/1), or when
         no patient is left.
     """
     if not isinstance(data, pd.DataFrame):

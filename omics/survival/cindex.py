@@ -307,7 +307,7 @@ def cindex_models(data: pd.DataFrame, models: Mapping[str, str] | Sequence[str],
                          f"than folds ({folds}); use fewer folds")
     xs = []
     for name, f in formulas.items():
-        design = build_design(cc.data, f, reference)
+        design = build_design(cc.data, f, reference, time=cc.time, event=cc.event)
         xs.append(design.transform(cc.data).to_numpy(dtype=float))
     children = np.random.SeedSequence(seed).spawn(repeats + n_boot)
     obs_reps = [_replicate(children[i], cc.event, folds, bootstrap=False) for i in range(repeats)]

@@ -94,7 +94,7 @@ class CoxModel:
             a constant numeric covariate, or no events.
         """
         cc = complete_cases(data, time, event, self.formula.variables, source=source)
-        design = build_design(cc.data, self.formula, self.reference)
+        design = build_design(cc.data, self.formula, self.reference, time=cc.time, event=cc.event)
         x = design.transform(cc.data)
         if cc.event.sum() == 0:
             raise InputError(f"{source}: no events among the {len(cc.event)} patients used; "
@@ -276,7 +276,8 @@ def cox_table(model: CoxModel, alpha: float = 0.05) -> pd.DataFrame:
     coef, se, estimable``; ``n``/``events`` per level for categorical main effects.
     Interaction rows follow. A coefficient that may be infinite (monotone likelihood, e.g.
     a level without events) is not estimable: its HR, CI and Wald p are NaN (``coef`` and
-    ``se`` keep the values where the fit stopped).
+    ``se`` keep the values where the fit stopped). ``table.attrs["reference_rules"]`` says
+    why each reference level was chosen (see :func:`omics.survival.design.choose_reference`).
     """
     coefs = model.to_frame(alpha=alpha)
     data = model.data_
@@ -303,8 +304,10 @@ def cox_table(model: CoxModel, alpha: float = 0.05) -> pd.DataFrame:
                 rows.append({"variable": r["column"] if len(term) > 1 else r["variable"],
                              "level": r["level"], "reference": False,
                              "n": model.n_, "events": model.n_events_, **_estimate(r, model)})
-    return pd.DataFrame(rows, columns=["variable", "level", "reference", "n", "events", "hr",
-                                       "hr_lower", "hr_upper", "p", "coef", "se", "estimable"])
+    table = pd.DataFrame(rows, columns=["variable", "level", "reference", "n", "events", "hr",
+                                        "hr_lower", "hr_upper", "p", "coef", "se", "estimable"])
+    table.attrs["reference_rules"] = dict(model.design_.reference_rules)
+    return table
 
 
 def _estimate(row, model: CoxModel) -> dict:

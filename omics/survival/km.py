@@ -40,8 +40,8 @@ def _as_arrays(time, event, groups):
     if not ok.all():
         raise InputError(f"{int((~ok).sum())} patient(s) with a missing time, event or group; "
                          "drop them first (complete cases)")
-    if (time <= 0).any():
-        raise InputError(f"survival time must be > 0 ({int((time <= 0).sum())} value(s) are not)")
+    if (time < 0).any():   # time 0 is valid, as in R's survival (an event or censoring at once)
+        raise InputError(f"survival time must be >= 0 ({int((time < 0).sum())} value(s) are negative)")
     if not np.isin(event, (0, 1)).all():
         raise InputError("event must be 0/1")
     return time, event, groups.astype(str)
@@ -175,7 +175,7 @@ def kaplan_meier(time, event, groups=None, conf_type: str = "log",
     Parameters
     ----------
     time, event
-        Follow-up times (> 0) and 0/1 event indicators.
+        Follow-up times (≥ 0) and 0/1 event indicators.
     groups
         Optional group label per patient; one curve per distinct label (sorted).
     conf_type

@@ -17,21 +17,26 @@ import pandas as pd
 from omics.data.validate import InputError
 from omics.survival._prep import DroppedRowsWarning, complete_cases
 from omics.survival.cox import CoxModel, cox_table
-from omics.survival.design import default_reference
+from omics.survival.design import choose_reference
 from omics.survival.km import kaplan_meier, logrank_test
 
-_COLUMNS = ["grouping", "level", "reference", "n", "events", "time", "surv", "surv_lower", "surv_upper",
+_COLUMNS = ["grouping", "level", "reference", "reference_rule", "n", "events", "time", "surv", "surv_lower", "surv_upper",
             "logrank_chisq", "logrank_p", "uni_hr", "uni_lower", "uni_upper", "uni_p",
             "multi_hr", "multi_lower", "multi_upper", "multi_p", "multi_n", "multi_events",
             "multi_dropped"]
 
 
-def _levels(values: pd.Series, reference: str | None) -> list[str]:
+def _levels(values: pd.Series, reference: str | None, cc, name: str) -> tuple[list[str], str]:
+    """Levels with the reference first, and the rule that chose the reference."""
     levels = sorted(values.astype(str).unique())
-    ref = reference if reference is not None else default_reference(levels)
+    if reference is not None:
+        ref, rule = str(reference), "given"
+    else:
+        choice = choose_reference(values, cc.time, cc.event, name=name)
+        ref, rule = choice.level, choice.rule
     if ref not in levels:
-        raise InputError(f"reference level {ref!r} does not occur; levels: {levels}")
-    return [ref] + [lv for lv in levels if lv != ref]
+        raise InputError(f"reference level {ref!r} of {name!r} does not occur; levels: {levels}")
+    return [ref] + [lv for lv in levels if lv != ref], rule
 
 
 def survival_table(data: pd.DataFrame, groupings: Sequence[str], time: str, event: str,
@@ -61,9 +66,11 @@ def survival_table(data: pd.DataFrame, groupings: Sequence[str], time: str, even
     -------
     pandas.DataFrame
         One row per grouping level (reference first) with the columns ``grouping, level,
-        reference, n, events, time, surv, surv_lower, surv_upper, logrank_chisq, logrank_p,
+        reference, reference_rule, n, events, time, surv, surv_lower, surv_upper, logrank_chisq, logrank_p,
         uni_hr, uni_lower, uni_upper, uni_p, multi_hr, multi_lower, multi_upper, multi_p,
-        multi_n, multi_events, multi_dropped`` (log-rank and model counts repeated per row).
+        multi_n, multi_events, multi_dropped`` (log-rank and model counts repeated per row);
+        ``reference_rule`` says why the reference was chosen
+        (:func:`~omics.survival.design.choose_reference`).
     """
     reference = dict(reference or {})
     rows = []
@@ -72,7 +79,7 @@ def survival_table(data: pd.DataFrame, groupings: Sequence[str], time: str, even
             warnings.simplefilter("ignore", DroppedRowsWarning)
             cc = complete_cases(data, time, event, [grouping], source=f"survival_table[{grouping}]")
         g = cc.data[grouping].astype(str)
-        levels = _levels(g, reference.get(grouping))
+        levels, rule = _levels(cc.data[grouping], reference.get(grouping), cc, grouping)
         km = kaplan_meier(cc.time, cc.event, g.to_numpy(), conf_type=conf_type)
         s_at = km.survival_at([at]).set_index("group")
         lr = logrank_test(cc.time, cc.event, g.to_numpy())
@@ -87,7 +94,7 @@ def survival_table(data: pd.DataFrame, groupings: Sequence[str], time: str, even
             multi = cox_table(m_model)
             multi = multi[multi.variable == grouping].set_index("level")
         for lev in levels:
-            row = {"grouping": grouping, "level": lev, "reference": lev == levels[0],
+            row = {"grouping": grouping, "level": lev, "reference": lev == levels[0], "reference_rule": rule,
                    "n": int((g == lev).sum()), "events": int(cc.event[(g == lev).to_numpy()].sum()),
                    "time": at, "surv": s_at.loc[lev, "surv"], "surv_lower": s_at.loc[lev, "lower"],
                    "surv_upper": s_at.loc[lev, "upper"], "logrank_chisq": lr.statistic,
@@ -118,7 +125,7 @@ def model_table(data: pd.DataFrame, models: Mapping[str, str], time: str, event:
     Returns
     -------
     pandas.DataFrame
-        ``model, formula, term, level, reference, n, events, surv, surv_lower, surv_upper,
+        ``model, formula, term, level, reference, reference_rule, n, events, surv, surv_lower, surv_upper,
         logrank_p, hr, hr_lower, hr_upper, p, c_index, c_lower, c_upper``.
     """
     reference = dict(reference or {})
@@ -140,9 +147,11 @@ def model_table(data: pd.DataFrame, models: Mapping[str, str], time: str, event:
         if cindex is not None and name in set(cindex["model"]):
             r = cindex.set_index("model").loc[name]
             c = {"c_index": r["c_index"], "c_lower": r["lower"], "c_upper": r["upper"]}
+        rules = tab.attrs.get("reference_rules", {})
         for _, r in tab.iterrows():
             row = {"model": name, "formula": str(model.formula), "term": r["variable"],
                    "level": r["level"], "reference": bool(r["reference"]),
+                   "reference_rule": rules.get(r["variable"]) if r["reference"] else None,
                    "n": r["n"], "events": r["events"], "hr": r["hr"], "hr_lower": r["hr_lower"],
                    "hr_upper": r["hr_upper"], "p": r["p"], **c}
             if single:
@@ -150,9 +159,24 @@ def model_table(data: pd.DataFrame, models: Mapping[str, str], time: str, event:
                 row.update({"surv": km.loc[lev, "surv"], "surv_lower": km.loc[lev, "lower"],
                             "surv_upper": km.loc[lev, "upper"], "logrank_p": lr.p_value})
             rows.append(row)
-    cols = ["model", "formula", "term", "level", "reference", "n", "events", "surv", "surv_lower",
+    cols = ["model", "formula", "term", "level", "reference", "reference_rule", "n", "events", "surv", "surv_lower",
             "surv_upper", "logrank_p", "hr", "hr_lower", "hr_upper", "p", "c_index", "c_lower", "c_upper"]
     return pd.DataFrame(rows).reindex(columns=cols)
+
+
+def reference_notes(table: pd.DataFrame) -> list[str]:
+    """Footnote lines naming each reference level and the rule that chose it.
+
+    ``table`` is a :func:`survival_table` or :func:`model_table` result, e.g.
+    ``"hrf — reference: B_RNA, lowest event rate among levels with ≥ 3 events."``
+    """
+    if "reference_rule" not in table.columns:
+        return []
+    name = "grouping" if "grouping" in table.columns else "term"
+    refs = table[table["reference"].astype(bool) & table["reference_rule"].notna()]
+    refs = refs.drop_duplicates([name, "level"])
+    return [f"{getattr(r, name)} — reference: {r.level}, {r.reference_rule}."
+            for r in refs.itertuples(index=False)]
 
 
 def _vars(formula: str) -> list[str]:
