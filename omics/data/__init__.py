@@ -1,21 +1,25 @@
-"""Cohort container, readers/writers, validation and the demo cohort."""
+"""Cohort container, readers/writers, validation and the demo cohort.
 
-from omics.data.cohort import (build_cohort, clinical_of, describe_cohort, modality_table,
-                               read_cohort, write_cohort)
-from omics.data.demo import DemoCohort, demo_cohort
-from omics.data.io import atomic_path, read_table, write_table, write_text
-from omics.data.paths import child_path, safe_name
-from omics.data.provenance import write_provenance
-from omics.data.readers import (check_image_geometry, detect_count_orientation, group_labels,
-                                read_clinical, read_counts, read_features, read_gmt, read_groups,
-                                read_manifest, read_matrix, write_gmt)
-from omics.data.validate import (IdentifierWarning, InputError, OrientationWarning, OverlapWarning,
-                                 check_overlap, select_patients)
+Names are imported on first use (PEP 562): ``import omics.data`` — which every CLI module
+does — must not load anndata, mudata or scipy.stats (the demo generator).
+"""
 
-__all__ = [
-    "DemoCohort", "IdentifierWarning", "InputError", "OrientationWarning", "OverlapWarning", "atomic_path", "build_cohort", "check_image_geometry", "child_path",
-    "check_overlap", "clinical_of", "demo_cohort", "describe_cohort", "detect_count_orientation", "group_labels",
-    "modality_table", "read_clinical", "read_cohort", "read_counts", "read_features", "read_gmt", "read_groups", "read_matrix",
-    "read_manifest", "read_table", "safe_name", "select_patients", "write_cohort", "write_gmt", "write_provenance", "write_table",
-    "write_text",
-]
+from __future__ import annotations
+
+from omics._lazy import lazy_exports
+
+_EXPORTS = {
+    "build_cohort": "cohort", "clinical_of": "cohort", "describe_cohort": "cohort",
+    "modality_table": "cohort", "read_cohort": "cohort", "write_cohort": "cohort",
+    "DemoCohort": "demo", "demo_cohort": "demo",
+    "atomic_path": "io", "read_table": "io", "write_table": "io", "write_text": "io",
+    "child_path": "paths", "safe_name": "paths",
+    "write_provenance": "provenance",
+    "check_image_geometry": "readers", "detect_count_orientation": "readers", "group_labels": "readers",
+    "read_clinical": "readers", "read_counts": "readers", "read_features": "readers", "read_gmt": "readers",
+    "read_groups": "readers", "read_manifest": "readers", "read_matrix": "readers", "write_gmt": "readers",
+    "IdentifierWarning": "validate", "InputError": "validate", "OrientationWarning": "validate",
+    "OverlapWarning": "validate", "check_overlap": "validate", "select_patients": "validate",
+}
+
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS, globals())

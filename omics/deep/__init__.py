@@ -19,7 +19,7 @@ torch and MONAI are imported on first use of a name that needs them (PEP 562), s
 
 from __future__ import annotations
 
-import importlib
+from omics._lazy import lazy_exports
 
 _EXPORTS = {
     "SliceSet": "slices", "extract_slices": "slices", "read_slices": "slices", "patient_slice": "slices",
@@ -36,16 +36,4 @@ _EXPORTS = {
     "GroupingChoice": "choose", "choose_grouping": "choose",
 }
 
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(list(globals()) + list(_EXPORTS))
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS, globals())
