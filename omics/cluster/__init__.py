@@ -23,6 +23,7 @@ _EXPORTS = {
     "hybrid_groups": "hybrid", "partition_agreement": "hybrid", "PartitionAgreement": "hybrid",
     "relabel_by_size": "_tree", "LINKAGES": "_tree",
     "DISTANCES": "_prepare", "SCALINGS": "_prepare",
+    "cluster_input": "inputs", "ClusterInput": "inputs", "KINDS": "inputs", "modality_groups": "inputs",
 }
 
 __all__ = sorted(_EXPORTS)
