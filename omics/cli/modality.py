@@ -64,6 +64,20 @@ def run_cluster_input(args) -> int:
     return 0
 
 
+def _suggested_column(labels_path: str, name: str) -> str:
+    """``k<K>`` for the K that ``omics consensus`` suggested (its provenance.json beside the labels)."""
+    import json
+    record = Path(labels_path).with_name("provenance.json")
+    try:
+        params = json.loads(record.read_text())["parameters"]
+        k, rule = int(params["suggested_k"]), params.get("suggested_k_rule", "")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"--modality {name} ... auto: no suggested K in {record} ({exc}); "
+                         "give the column (e.g. k3) instead") from exc
+    print(f"{name}: K = {k}, suggested by omics consensus ({rule})")
+    return f"k{k}"
+
+
 def run_groups(args) -> int:
     from omics.cluster.hybrid import partition_agreement
     from omics.cluster.inputs import hybrid_column, modality_groups
@@ -74,6 +88,8 @@ def run_groups(args) -> int:
     for name, path, column in args.modality:
         if name in labels:
             raise InputError(f"--modality {name!r} given twice")
+        if column == "auto":
+            column = _suggested_column(path, name)
         labels[name] = group_labels(read_groups(path), column or None, f"{path} (--modality {name})")
     hybrids = [tuple(pair) for pair in args.hybrid]
     levels = {(a, b): level for a, b, level in args.level}
@@ -127,7 +143,7 @@ def register(subparsers) -> None:
                     "gather the modalities' cluster labels (A_<name>) and the hybrids of pairs into groups.csv")
     p.add_argument("--modality", nargs=3, action="append", required=True, metavar=("NAME", "LABELS", "COLUMN"),
                    help="a modality's name, its labels table (labels.csv of `omics consensus`) and "
-                        "the column (e.g. k3; '' if it has one); repeatable")
+                        "the column (e.g. k3; 'auto' = the K suggested by omics consensus; '' if it has one); repeatable")
     p.add_argument("--hybrid", nargs=2, action="append", default=[], metavar=("A", "B"),
                    help="cross modalities A and B into hybrid groups; repeatable")
     p.add_argument("--level", nargs=3, action="append", default=[], metavar=("A", "B", "LEVEL"),
