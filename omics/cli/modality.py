@@ -102,11 +102,12 @@ def run_groups(args) -> int:
     rows = []
     for a, b in hybrids:
         agreement = partition_agreement(labels[a], labels[b])
-        rows.append({"modality_a": a, "modality_b": b, **agreement.to_frame().iloc[0].to_dict()})
+        rows.append(agreement.to_frame().assign(modality_a=a, modality_b=b))
         write_table(agreement.crosstab, out / f"agreement_{hybrid_column(a, b)[len('hybrid_'):]}.csv")
     if rows:
         import pandas as pd
-        write_table(pd.DataFrame(rows), out / "agreement.csv", index=False)
+        table = pd.concat(rows, ignore_index=True)
+        write_table(table[["modality_a", "modality_b", *table.columns[:-2]]], out / "agreement.csv", index=False)
     params = {k: v for k, v in vars(args).items() if k != "handler"}
     write_provenance(out, "groups", params, inputs=[path for _, path, _ in args.modality])
     print(f"groups of {', '.join(labels)}" + (f"; hybrids {', '.join(f'{a}×{b}' for a, b in hybrids)}"

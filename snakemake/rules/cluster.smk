@@ -81,4 +81,7 @@ rule cluster_groups:
         "{OMICS} groups {params.options} --out {params.out:q} > {log:q} 2>&1"
 
 
-TARGETS += [f"{TABLES}/cluster/groups.csv", *[f"{TABLES}/cluster/{name}/summary.csv" for name in MODALITIES]]
+# Every intermediate is a target too: delete one and the next run makes it (and what follows) again.
+TARGETS += [f"{TABLES}/cluster/groups.csv"]
+TARGETS += [f"{TABLES}/cluster/{name}/{file}" for name in MODALITIES
+            for file in ("labels.csv", "summary.csv", "item_consensus.csv", "provenance.json")]

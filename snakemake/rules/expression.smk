@@ -135,7 +135,7 @@ elif _EXPR["enabled"]:
         log:
             f"{LOGS}/expression_pam.log",
         params:
-            groups=_EXPR_GROUPS,
+            groups=quoted("--group-column", _EXPR_GROUP_COLUMN),   # PAM: every group of the column
             options=quoted("--n-folds", _EXPR["pam_folds"], "--n-threshold", _EXPR["pam_thresholds"], "--seed", SEED),
             out=f"{TABLES}/expression",
             figures=f"{FIGURES}/expression",

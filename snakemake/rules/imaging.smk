@@ -189,4 +189,5 @@ if _IMG_MANIFEST:
             shell:
                 "{OMICS} icc --features {input.features:q} --icc-table {input.icc:q} --out {params.out:q} > {log:q} 2>&1"
 
-    TARGETS += [f"{TABLES}/imaging/handcrafted_features.csv", f"{FIGURES}/imaging/icc_distribution.png"]
+    TARGETS += [f"{TABLES}/imaging/handcrafted_features.csv", f"{FIGURES}/imaging/icc_distribution.png",
+                *rules.imaging_icc.output, rules.imaging_references.output.patients]
