@@ -86,7 +86,9 @@ def test_real_run_on_small_demo(tmp_path):
     table3 = (tables / "survival" / "table3_survival" / "table_survival.md").read_text()
     assert "Survival at 60 months, % (95% CI)" in table3 and "Metastasis-free survival per grouping" in table3
     cindex = pd.read_csv(tables / "survival" / "table4_cindex" / "cindex_comparisons.csv")
-    assert {("combined", "rna"), ("combined", "hrf"), ("hybrid", "rna")} <= set(zip(cindex.model_a, cindex.model_b))
+    # models derived from the modalities: per pair A+B, A*B and the binarised hybrid against A and B alone
+    assert {("hRF+RNA", "hRF"), ("hRF+RNA", "RNA"), ("hRF*RNA", "hRF+RNA"), ("hybrid_hRF_RNA", "RNA")} <= \
+        set(zip(cindex.model_a, cindex.model_b))
     dge = pd.read_csv(tables / "expression" / "dge_ttest.csv")
     assert {"log2fc", "p_adj", "direction"} <= set(dge.columns)
     assert (tables / "expression" / "gsea.csv").is_file() and (tables / "expression" / "pam_signature.csv").is_file()
