@@ -13,12 +13,14 @@ from pathlib import Path
 
 from omics.cli._common import add_command, text_list
 from omics.cluster.inputs import FEATURE_KINDS, KINDS
-from omics.data.validate import InputError
+
+# pandas and the stage code are imported inside the functions: `omics --help` stays fast
 
 ORIENTATIONS = {"auto": "auto", "genes-by-samples": "genes x samples", "samples-by-genes": "samples x genes"}
 
 
 def _clinical_values(clinical, columns, path, what):
+    from omics.data.validate import InputError
     missing = [c for c in columns if c not in clinical.columns]
     if missing:
         raise InputError(f"{path}: no column {missing[0]!r} ({what}); columns: "
@@ -30,7 +32,7 @@ def run_cluster_input(args) -> int:
     from omics.cluster.inputs import cluster_input
     from omics.data.provenance import write_provenance
     from omics.data.readers import read_clinical, read_matrix
-    from omics.data.validate import check_overlap
+    from omics.data.validate import InputError, check_overlap
     clinical = read_clinical(args.clinical, id_column=args.id_column) if args.clinical else None
     orientation = args.orientation or ("samples-by-genes" if args.kind in FEATURE_KINDS else "auto")
     data = read_matrix(args.data, ORIENTATIONS[orientation],
@@ -67,6 +69,8 @@ def run_cluster_input(args) -> int:
 def _suggested_column(labels_path: str, name: str) -> str:
     """``k<K>`` for the K that ``omics consensus`` suggested (its provenance.json beside the labels)."""
     import json
+
+    from omics.data.validate import InputError
     record = Path(labels_path).with_name("provenance.json")
     try:
         params = json.loads(record.read_text())["parameters"]
@@ -84,6 +88,7 @@ def run_groups(args) -> int:
     from omics.data.io import write_table
     from omics.data.provenance import write_provenance
     from omics.data.readers import group_labels, read_groups
+    from omics.data.validate import InputError
     labels = {}
     for name, path, column in args.modality:
         if name in labels:

@@ -24,12 +24,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
-import numpy as np
-import pandas as pd
-
-from omics.data.validate import InputError, check_features
+if TYPE_CHECKING:  # pandas, numpy and omics.data load on first use: `omics --help` stays fast
+    import pandas as pd
 
 #: Kinds of modality and whether their data are raw counts / normalised expression / ready features.
 KINDS = ("counts", "expression", "features", "handcrafted", "cae", "hscae")
@@ -65,6 +63,7 @@ class ClusterInput:
     @property
     def summary(self) -> pd.DataFrame:
         """The steps as a table (``step, detail, n_patients, n_features``)."""
+        import pandas as pd
         return pd.DataFrame(self.steps, columns=["step", "detail", "n_patients", "n_features"])
 
     def to_frame(self) -> pd.DataFrame:
@@ -75,6 +74,7 @@ class ClusterInput:
         """Write ``cluster_input``, ``expression`` and ``weights`` (Parquet by default: only
         omics reads them next) and ``steps.csv`` (for people) into ``out_dir``."""
         from omics.data.io import write_table
+        from omics.data.validate import InputError
         if format not in ("parquet", "csv"):
             raise InputError(f"format must be 'parquet' or 'csv', not {format!r}")
         out = Path(out_dir)
@@ -96,6 +96,10 @@ class ClusterInput:
 
 def _as_frame(data, source: str) -> pd.DataFrame:
     """A samples × features DataFrame from a DataFrame or an AnnData (observations = patients)."""
+    import numpy as np
+    import pandas as pd
+
+    from omics.data.validate import InputError
     if isinstance(data, pd.DataFrame):
         frame = data.copy()
     elif hasattr(data, "obs_names") and hasattr(data, "var_names") and hasattr(data, "X"):
@@ -110,6 +114,9 @@ def _as_frame(data, source: str) -> pd.DataFrame:
 
 
 def _aligned(values, index: pd.Index, what: str) -> pd.Series | pd.DataFrame | None:
+    import pandas as pd
+
+    from omics.data.validate import InputError
     if values is None:
         return None
     if isinstance(values, (pd.Series, pd.DataFrame)):
@@ -131,6 +138,9 @@ def _aligned(values, index: pd.Index, what: str) -> pd.Series | pd.DataFrame | N
 
 
 def _refuse_non_integer(frame: pd.DataFrame, source: str) -> None:
+    import numpy as np
+
+    from omics.data.validate import InputError
     values = frame.to_numpy(dtype=float)
     finite = values[np.isfinite(values)]
     if finite.size and (np.any(finite < 0) or np.any(np.abs(finite - np.round(finite)) > 1e-8)):
@@ -140,6 +150,7 @@ def _refuse_non_integer(frame: pd.DataFrame, source: str) -> None:
 
 
 def _drop_constant(frame: pd.DataFrame, steps: list[dict]) -> pd.DataFrame:
+    import numpy as np
     values = frame.to_numpy(dtype=float)
     constant = frame.columns[np.nanmax(values, axis=0) == np.nanmin(values, axis=0)] if len(frame) else []
     if len(constant):
@@ -203,6 +214,7 @@ def cluster_input(data, *, kind: str, batch=None, covariates=None, group=None,
     118–127 (ComBat). Wilkerson MD, Hayes DN (2010) Bioinformatics 26, 1572–1573 (clustering the
     most variable genes, ConsensusClusterPlus vignette).
     """
+    from omics.data.validate import InputError, check_features
     if kind not in KINDS:
         raise InputError(f"unknown modality kind {kind!r}; use one of {', '.join(KINDS)}")
     frame = _as_frame(data, source)
@@ -225,6 +237,8 @@ def cluster_input(data, *, kind: str, batch=None, covariates=None, group=None,
 
 def _from_counts(frame, steps, *, batch, group, batch_method, n_top, variability, min_count,
                  min_total_count, source) -> ClusterInput:
+    import numpy as np
+
     from omics.rnaseq.pipeline import preprocess_counts
     _refuse_non_integer(frame, source)
     batch = _aligned(batch, frame.index, f"{source}: batch")
@@ -249,6 +263,9 @@ def _from_counts(frame, steps, *, batch, group, batch_method, n_top, variability
 
 
 def _from_expression(frame, steps, *, batch, covariates, n_top, variability, source) -> ClusterInput:
+    import numpy as np
+    import pandas as pd
+
     from omics.rnaseq.select import most_variable_genes
     values = frame.to_numpy()
     if values.size and np.all(values == np.round(values)) and values.max() > 1000:
@@ -294,7 +311,10 @@ def modality_groups(labels: dict[str, pd.Series], *, hybrids: Sequence[tuple[str
         (named as the modality), and per pair ``hybrid_<a>_<b>`` (exhaustive) and
         ``hybrid_binary_<a>_<b>`` (the level or ``Others``); empty where a patient lacks a label.
     """
+    import pandas as pd
+
     from omics.cluster.hybrid import _suffixed, hybrid_groups
+    from omics.data.validate import InputError
     if not labels:
         raise InputError("modality_groups needs at least one modality's labels")
     levels = dict(levels or {})
