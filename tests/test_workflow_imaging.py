@@ -54,7 +54,7 @@ def test_imaging_only_cohort_with_hostile_ids(tmp_path):
                         "cluster": {"k": 2}}],
         "imaging": {"n4_shrink_factor": 4, "patients_per_job": 1},
         "cluster": {"reps": 50, "k_range": "2-3", "n_jobs": 1},
-        "survival": {"n_boot": 5, "stepwise": False, "ph_test": False},
+        "survival": {"n_boot": 5, "folds": 3, "stepwise": False, "ph_test": False},   # 3 events
     }
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True))
     before = {p for p in tmp_path.rglob("*")}
