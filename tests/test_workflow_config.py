@@ -25,8 +25,8 @@ def _template(tmp_path: Path, **changes) -> Path:
     config.update(changes)
     for path in [config["inputs"]["clinical"], config["inputs"].get("genesets")] + \
             [m.get("data") or m.get("manifest") for m in config["modalities"]]:
-        if path:
-            Path(path).touch()
+        if path:   # relative paths are read from the run's folder, tmp_path
+            (Path(path) if Path(path).is_absolute() else tmp_path / path).touch()
     out = tmp_path / "config.yaml"
     out.write_text(yaml.safe_dump(config, allow_unicode=True))
     return out
