@@ -72,6 +72,7 @@ def demo_dir(tmp_path_factory):
 
 COMMON = ["--recode", "grade:I=I/II,II=I/II", "--recode", "chemotherapy:none=no,neoadjuvant=yes,adjuvant=yes",
           "--recode", "margins:R1=R1/R2,R2=R1/R2", "--reference", "histotype=M/RC LPS"]
+ENDPOINT = ["--time", "mfs_time", "--event", "mfs_event"]
 
 
 def test_cli_tables_on_demo(demo_dir, tmp_path):
@@ -79,15 +80,15 @@ def test_cli_tables_on_demo(demo_dir, tmp_path):
     base = ["--clinical", clin, "--groups", groups, *COMMON]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        assert main(["cox", *base, "--by", "hrf", "--covariates", "age,histotype,grade,size_mm,chemotherapy,margins",
+        assert main(["cox", *base, *ENDPOINT, "--by", "hrf", "--covariates", "age,histotype,grade,size_mm,chemotherapy,margins",
                      "--stepwise", "--out", str(tmp_path / "t3")]) == 0
-        assert main(["cindex", *base, "--require", "rna", "--model", "rna=rna", "--model", "hrf=hrf",
+        assert main(["cindex", *base, *ENDPOINT, "--require", "rna", "--model", "rna=rna", "--model", "hrf=hrf",
                      "--model", "combined=rna + hrf", "--model", "interaction=rna * hrf",
                      "--model", "hybrid=hybrid_binary", "--compare", "combined:rna", "--compare", "combined:hrf",
                      "--n-boot", "50", "--out", str(tmp_path / "t4")]) == 0
         assert main(["associate", *base, "--by", "hrf", "--by", "rna", "--variables",
                      "size_mm,histotype,grade,sarculator_group,semantic_risk", "--out", str(tmp_path / "t2")]) == 0
-        assert main(["km", *base, "--by", "hrf", "--by", "hybrid_binary", "--require", "rna",
+        assert main(["km", *base, *ENDPOINT, "--by", "hrf", "--by", "hybrid_binary", "--require", "rna",
                      "--out", str(tmp_path / "km")]) == 0
     t3 = pd.read_csv(tmp_path / "t3" / "survival_table_tidy.csv")
     assert list(t3["level"]) == ["C_hRF", "A_hRF", "B_hRF"]
@@ -119,10 +120,10 @@ def test_cli_tables_on_demo(demo_dir, tmp_path):
 
 def test_cli_errors_exit_2(demo_dir, tmp_path, capsys):
     clin = str(demo_dir / "clinical.csv")
-    assert main(["cox", "--clinical", clin, "--by", "nope", "--out", str(tmp_path)]) == 2
+    assert main(["cox", "--clinical", clin, *ENDPOINT, "--by", "nope", "--out", str(tmp_path)]) == 2
     assert "nope" in capsys.readouterr().err
-    assert main(["cindex", "--clinical", clin, "--model", "bad", "--out", str(tmp_path)]) == 2
-    assert main(["cindex", "--clinical", clin, "--model", "a=age", "--compare", "a:b", "--n-boot", "0",
+    assert main(["cindex", "--clinical", clin, *ENDPOINT, "--model", "bad", "--out", str(tmp_path)]) == 2
+    assert main(["cindex", "--clinical", clin, *ENDPOINT, "--model", "a=age", "--compare", "a:b", "--n-boot", "0",
                  "--out", str(tmp_path)]) == 2
     assert "unknown model" in capsys.readouterr().err
 

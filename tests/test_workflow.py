@@ -36,6 +36,9 @@ def test_dry_run_of_the_demo_config(tmp_path):
                        "--config", f"results={tmp_path}/results", f"cohort_dir={tmp_path}/cohort", cwd=tmp_path)
     assert result.returncode == 0, result.stderr + result.stdout
     assert "demo_cohort" in result.stdout and "validate_inputs" in result.stdout
+    for rule in ("modality_input_hRF", "modality_input_RNA", "cluster_consensus", "cluster_groups",
+                 "survival_table4", "expression_gsea"):
+        assert rule in result.stdout, rule
 
 
 def test_config_is_validated(tmp_path):
@@ -62,20 +65,30 @@ def test_real_run_on_small_demo(tmp_path):
     features = pd.read_csv(tables / "imaging" / "handcrafted_features.csv", index_col=0)
     assert len(features) == 40 and features.shape[1] > 20
     assert all(name.count("__") == 2 for name in features.columns)
-    clustering = pd.read_csv(tables / "rnaseq" / "expression_for_clustering.csv", index_col=0)
+    clustering = pd.read_parquet(results / "modalities" / "RNA" / "cluster_input.parquet").set_index("patient_id")
     assert clustering.shape == (30, 500)
+    steps = pd.read_csv(results / "modalities" / "RNA" / "steps.csv")
+    assert list(steps["step"]) == ["read", "filterByExpr", "batch correction", "TMM + voom", "most variable genes"]
+    assert steps["detail"].iloc[2] == "combat-seq"
     groups = pd.read_csv(tables / "cluster" / "groups.csv", index_col=0, keep_default_na=False)
-    assert list(groups.columns) == ["hrf", "rna", "hybrid", "hybrid_binary"]
-    assert set(groups.hrf) == {"A_hRF", "B_hRF", "C_hRF"}
-    assert (groups.rna != "").sum() == 30
+    assert list(groups.columns) == ["hRF", "RNA", "hybrid_hRF_RNA", "hybrid_binary_hRF_RNA"]
+    assert set(groups.hRF) == {"A_hRF", "B_hRF", "C_hRF"}
+    assert (groups.RNA != "").sum() == 30
+    assert set(groups.loc[groups.RNA != "", "hybrid_binary_hRF_RNA"]) == {"A_hRF×A_RNA", "Others"}
     truth = pd.read_csv(tmp_path / "cohort" / "truth" / "patients.csv", index_col=0)
-    rna = groups.loc[groups.rna != "", "rna"]
+    rna = groups.loc[groups.RNA != "", "RNA"]
     from sklearn.metrics import adjusted_rand_score
 
     assert adjusted_rand_score(truth.loc[rna.index, "rna_group"], rna) > 0.8, "RNA groups recovered"
     for table in ("table2_associations/table_association.md", "table3_survival/table_survival.md",
                   "table4_cindex/table_cindex.md", "table1_characteristics/table_characteristics.md"):
         assert (tables / "survival" / table).stat().st_size > 200
+    table3 = (tables / "survival" / "table3_survival" / "table_survival.md").read_text()
+    assert "Survival at 60 months, % (95% CI)" in table3 and "Metastasis-free survival per grouping" in table3
+    cindex = pd.read_csv(tables / "survival" / "table4_cindex" / "cindex_comparisons.csv")
+    # models derived from the modalities: per pair A+B, A*B and the binarised hybrid against A and B alone
+    assert {("hRF+RNA", "hRF"), ("hRF+RNA", "RNA"), ("hRF*RNA", "hRF+RNA"), ("hybrid_hRF_RNA", "RNA")} <= \
+        set(zip(cindex.model_a, cindex.model_b))
     dge = pd.read_csv(tables / "expression" / "dge_ttest.csv")
     assert {"log2fc", "p_adj", "direction"} <= set(dge.columns)
     assert (tables / "expression" / "gsea.csv").is_file() and (tables / "expression" / "pam_signature.csv").is_file()

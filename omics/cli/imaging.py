@@ -12,7 +12,14 @@ from omics.cli._common import add_command, float_list, int_list
 from omics.data.validate import InputError
 
 
-def _patients_arg(text: str | None) -> list[str] | None:
+def _patients_arg(text: str | None, file: str | None = None) -> list[str] | None:
+    """IDs from --patients (comma-separated) or --patients-file (a table with patient_id, kept as text)."""
+    if file:
+        from omics.data.io import read_table
+        table = read_table(file, dtype=str, keep_default_na=False)
+        if "patient_id" not in table.columns:
+            raise InputError(f"{file}: --patients-file needs a patient_id column")
+        return list(table["patient_id"])
     return [p for p in text.split(",") if p] if text else None
 
 
@@ -80,7 +87,7 @@ def _preprocess(args) -> int:
         write_provenance(out, "preprocess.references", {**params, "n_patients": len(fit)}, inputs=[args.manifest])
         print(f"wrote histogram references for {', '.join(refs)} ({len(fit)} patients) to {out}")
         return 0
-    patients = _select(patients, _patients_arg(args.patients), args.manifest)
+    patients = _select(patients, _patients_arg(args.patients, args.patients_file), args.manifest)
     refs = None
     if config.histogram_match:
         if not args.references:
@@ -282,6 +289,8 @@ def register(subparsers) -> None:
     p.add_argument("manifest", help="manifest CSV: patient_id, sequence, image, mask, repeat_mask")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--patients", help="comma-separated patient IDs (default: all)")
+    p.add_argument("--patients-file", help="table with a patient_id column: the patients to preprocess "
+                   "(for IDs that should not go on a command line)")
     p.add_argument("--build-references", action="store_true",
                    help="only build the per-sequence histogram references (DIR/reference_<seq>.nii.gz)")
     p.add_argument("--clinical", help="clinical table, for --fit-on")

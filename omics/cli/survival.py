@@ -47,8 +47,13 @@ def _add_inputs(p: argparse.ArgumentParser, survival: bool = True) -> None:
     p.add_argument("--groups", help="cluster labels (e.g. tables/cluster/groups.csv), joined on the ID")
     p.add_argument("--id-column", default="patient_id", help="patient ID column of both tables")
     if survival:
-        p.add_argument("--time", default="mfs_time", help="survival time column")
-        p.add_argument("--event", default="mfs_event", help="event column (0/1)")
+        p.add_argument("--time", required=True, help="survival time column (e.g. os_months)")
+        p.add_argument("--event", required=True, help="event column (1 = event, 0 = censored)")
+        p.add_argument("--endpoint", default="survival",
+                       help="name of the endpoint in titles, axes and footnotes, e.g. 'overall survival'")
+        p.add_argument("--time-unit", default="", help="unit of the time column, e.g. months (axes, headers)")
+        p.add_argument("--landmarks", type=float_list, default=None,
+                       help="times of the survival probabilities, e.g. 12,36,60 (in --time-unit)")
     p.add_argument("--require", action="append", default=[], metavar="COLUMN",
                    help="keep only patients with a value in COLUMN (e.g. rna for the RNA sub-cohort); repeatable")
     p.add_argument("--recode", action="append", default=[], metavar="COL:OLD=NEW,...",
@@ -81,6 +86,18 @@ def _load(args) -> pd.DataFrame:
     return recode(clinical, _recodes(args.recode))
 
 
+def _at(args) -> float:
+    """Time of the tables' survival column: --at, else the last landmark, else 60."""
+    if args.at is not None:
+        return args.at
+    return args.landmarks[-1] if args.landmarks else 60.0
+
+
+def _endpoint_note(args) -> str:
+    from omics.report.survival import endpoint_footnote
+    return endpoint_footnote(args.endpoint, args.time, args.event, args.time_unit)
+
+
 def _figures(args) -> Path:
     return Path(args.figures or args.out)
 
@@ -105,7 +122,7 @@ def _km(args) -> int:
     data = _load(args)
     out = Path(args.out)
     labels = _pairs(args.label, "label")
-    times = args.times
+    times = args.landmarks or args.times
     _check_groupings(data, args, complete_cases)  # every --by before any output is written
     summaries, tests, pairs = [], [], []
     for by in args.by:
@@ -132,6 +149,7 @@ def _km(args) -> int:
             pw.insert(0, "grouping", by)
             pairs.append(pw)
         km_plot(km, lr, title=labels.get(by, by), xlabel=args.xlabel, ylabel=args.ylabel,
+                endpoint=args.endpoint, time_unit=args.time_unit,
                 out=child_path(_figures(args), f"km_{args.prefix}{by}", suffix=".png", what="--by"))
     write_table(pd.concat(summaries, ignore_index=True), out / "km_summary.csv", index=False)
     write_table(pd.DataFrame(tests, columns=["grouping", "n", "dropped", "chisq", "df", "p"]),
@@ -176,11 +194,12 @@ def _cox(args) -> int:
     reference = _pairs(args.reference, "reference")
     covariates = text_list(args.covariates)
     tab = survival_table(data, args.by, args.time, args.event, covariates=covariates,
-                         reference=reference, at=args.at)
+                         reference=reference, at=_at(args))
     write_table(tab, out / "survival_table_tidy.csv", index=False)
-    report = survival_report(tab, labels, time_label=args.at_label)
+    report = survival_report(tab, labels, time_label=args.at_label, time_unit=args.time_unit)
     render_table(report, out, "table_survival", title=args.title,
-                 footnotes=survival_footnotes(tab, covariates, reference, endpoint=args.endpoint)
+                 footnotes=[_endpoint_note(args)] + survival_footnotes(tab, covariates, reference,
+                                                                       endpoint=args.endpoint)
                  + reference_notes(tab))
     for by in args.by:
         refs = {**reference}
@@ -236,7 +255,7 @@ def _cindex(args) -> int:
         res = cindex_models(data, models, args.time, args.event, comparisons=comparisons,
                             reference=reference, folds=args.folds, repeats=args.repeats,
                             n_boot=args.n_boot, seed=args.seed, n_jobs=args.n_jobs, interval=args.interval)
-        mt = model_table(data, models, args.time, args.event, reference=reference, at=args.at,
+        mt = model_table(data, models, args.time, args.event, reference=reference, at=_at(args),
                          cindex=res.estimates)
     write_table(res.estimates, out / "cindex.csv", index=False)
     write_table(res.comparisons, out / "cindex_comparisons.csv", index=False)
@@ -244,10 +263,11 @@ def _cindex(args) -> int:
     write_table(res.boot, out / "cindex_bootstrap.csv", index=False)
     write_table(mt, out / "model_table_tidy.csv", index=False)
     render_table(cindex_report(res.estimates, res.comparisons, labels), out, "table_cindex",
-                 title=args.title, footnotes=cindex_footnotes(res.params) +
+                 title=args.title, footnotes=[_endpoint_note(args)] + cindex_footnotes(res.params) +
                  [f"{res.n} patients, {res.events} events; {res.n_dropped} dropped for missing values."])
-    render_table(model_report(mt, labels, time_label=args.at_label), out, "table_models", title=args.title,
-                 footnotes=cindex_footnotes(res.params) + reference_notes(mt))
+    render_table(model_report(mt, labels, time_label=args.at_label, at=_at(args), time_unit=args.time_unit),
+                 out, "table_models", title=args.title,
+                 footnotes=[_endpoint_note(args)] + cindex_footnotes(res.params) + reference_notes(mt))
     cindex_plot(res.estimates, res.comparisons, labels, title=args.title, out=_figures(args) / "cindex.png")
     _finish(args, "cindex", out)
     return 0
@@ -338,11 +358,12 @@ def register(subparsers) -> None:
     p = add_command(subparsers, "km", _km, "Kaplan–Meier curves, log-rank tests and KM plots per grouping")
     _add_inputs(p)
     p.add_argument("--by", action="append", required=True, help="grouping column; repeatable")
-    p.add_argument("--times", type=float_list, default=[24.0, 60.0], help="times for survival probabilities (e.g. months), e.g. 24,60")
+    p.add_argument("--times", type=float_list, default=[12.0, 36.0, 60.0],
+                   help="times of the survival probabilities when --landmarks is not given")
     p.add_argument("--prefix", default="", help="prefix of the figure names (km_<prefix><grouping>.png)")
     p.add_argument("--conf-type", default="log", choices=["log", "log-log", "plain"])
-    p.add_argument("--xlabel", default="Time (months)")
-    p.add_argument("--ylabel", default="Metastasis-free survival")
+    p.add_argument("--xlabel", default=None, help="x axis title (default: Time (<time unit>))")
+    p.add_argument("--ylabel", default=None, help="y axis title (default: <endpoint> probability)")
 
     p = add_command(subparsers, "cox", _cox,
                     "Survival table per grouping: KM at a time point, log-rank, univariable and "
@@ -350,9 +371,9 @@ def register(subparsers) -> None:
     _add_inputs(p)
     p.add_argument("--by", action="append", required=True, help="grouping column; repeatable")
     p.add_argument("--covariates", default="", help="multivariable adjustment covariates, comma-separated")
-    p.add_argument("--at", type=float, default=60.0, help="time of the survival probability column")
-    p.add_argument("--at-label", default=None, help="header of that column (default 'Survival at T')")
-    p.add_argument("--endpoint", default="metastasis-free survival")
+    p.add_argument("--at", type=float, default=None,
+                   help="time of the survival probability column (default: the last landmark, else 60)")
+    p.add_argument("--at-label", default=None, help="header of that column (default 'Survival at T <unit>, %% (95%% CI)')")
     p.add_argument("--title", default=None)
     p.add_argument("--stepwise", action="store_true",
                    help="backward stepwise AIC over all groupings + covariates")
@@ -373,8 +394,9 @@ def register(subparsers) -> None:
     p.add_argument("--n-jobs", type=int, default=1)
     p.add_argument("--interval", default="percentile", choices=["percentile", "bc"],
                    help="bootstrap interval: plain or bias-corrected percentile")
-    p.add_argument("--at", type=float, default=60.0)
-    p.add_argument("--at-label", default=None)
+    p.add_argument("--at", type=float, default=None,
+                   help="time of the survival probability column (default: the last landmark, else 60)")
+    p.add_argument("--at-label", default=None, help="header of that column")
     p.add_argument("--title", default=None)
 
     p = add_command(subparsers, "associate", _associate,

@@ -24,6 +24,7 @@ _EXPORTS = {
     "hybrid_groups": "hybrid", "partition_agreement": "hybrid", "PartitionAgreement": "hybrid",
     "relabel_by_size": "_tree", "LINKAGES": "_options",
     "DISTANCES": "_options", "SCALINGS": "_options",
+    "cluster_input": "inputs", "ClusterInput": "inputs", "KINDS": "inputs", "modality_groups": "inputs",
 }
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS, globals())

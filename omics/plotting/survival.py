@@ -30,9 +30,9 @@ def _save(fig, out):
 
 
 def km_plot(km, logrank=None, risk_times: Sequence[float] | None = None, title: str | None = None,
-            xlabel: str = "Time (months)", ylabel: str = "Survival probability",
+            xlabel: str | None = None, ylabel: str | None = None,
             colors: Mapping[str, str] | None = None, show_ci: bool = True,
-            out: str | os.PathLike | None = None):
+            out: str | os.PathLike | None = None, *, endpoint: str = "survival", time_unit: str = ""):
     """Kaplan–Meier curves with censoring ticks, the log-rank p and a risk table below.
 
     Parameters
@@ -43,6 +43,10 @@ def km_plot(km, logrank=None, risk_times: Sequence[float] | None = None, title: 
         Optional :class:`omics.survival.LogRank` whose p-value is printed on the plot.
     risk_times
         Times of the numbers-at-risk table (default: 6 evenly spaced ticks).
+    xlabel, ylabel
+        Axis titles; by default ``Time (<time_unit>)`` and ``<Endpoint> probability``.
+    endpoint, time_unit
+        The endpoint's name (e.g. ``"overall survival"``) and the unit of the time axis.
     out
         Write the figure there (PNG/PDF/SVG by suffix) and close it.
 
@@ -50,6 +54,8 @@ def km_plot(km, logrank=None, risk_times: Sequence[float] | None = None, title: 
     -------
     matplotlib.figure.Figure
     """
+    xlabel = xlabel or endpoint_axis_label(time_unit)
+    ylabel = ylabel or f"{endpoint[:1].upper()}{endpoint[1:]} probability"
     tab = km.table
     tmax = float(tab["time"].max())
     if risk_times is None:
@@ -104,6 +110,11 @@ def km_plot(km, logrank=None, risk_times: Sequence[float] | None = None, title: 
     axr.tick_params(axis="y", length=0)
     axr.set_title("No. at risk", fontsize=8, loc="left", pad=2)
     return _save(fig, out)
+
+
+def endpoint_axis_label(time_unit: str = "") -> str:
+    """``Time (months)``, or ``Time`` when the unit is not given."""
+    return f"Time ({time_unit})" if time_unit else "Time"
 
 
 def _nice_step(tmax: float) -> float:

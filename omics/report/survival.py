@@ -24,16 +24,23 @@ def _pct(s, lo, hi) -> str:
     return format_ci(s, lo, hi, digits=0, scale=100.0)
 
 
+def survival_column(at: float, time_unit: str = "") -> str:
+    """Header of a survival-probability column: ``Survival at 60 months, % (95% CI)``."""
+    unit = f" {time_unit}" if time_unit else ""
+    return f"Survival at {at:g}{unit}, % (95% CI)"
+
+
 def survival_report(table: pd.DataFrame, labels: Mapping[str, str] | None = None,
-                    time_label: str | None = None) -> pd.DataFrame:
+                    time_label: str | None = None, *, time_unit: str = "") -> pd.DataFrame:
     """Study Table 3 layout: one block per grouping, the reference level first as ``ref.``.
 
-    Columns: ``Grouping, Group, No. at risk, Events, <t> survival % (95% CI), Log-rank P,
-    HR (95% CI), P`` and, when computed, ``Multivariable HR (95% CI), P (multivariable)``.
+    Columns: ``Grouping, Group, No. at risk, Events, Survival at <t> <unit>, % (95% CI),
+    Log-rank P, HR (95% CI), P`` and, when computed, ``Multivariable HR (95% CI), P
+    (multivariable)``. ``time_label`` replaces the survival column's header.
     """
     labels = dict(labels or {})
     t = table["time"].iloc[0] if len(table) else np.nan
-    surv_col = time_label or f"Survival at {t:g} % (95% CI)"
+    surv_col = time_label or survival_column(t, time_unit)
     has_multi = table["multi_hr"].notna().any()
     rows = []
     for grouping, part in table.groupby("grouping", sort=False):
@@ -79,10 +86,17 @@ def survival_footnotes(table: pd.DataFrame, covariates: Sequence[str] = (),
 
 
 def model_report(table: pd.DataFrame, labels: Mapping[str, str] | None = None,
-                 time_label: str | None = None) -> pd.DataFrame:
-    """Study Table 4 layout: per model a header row with the CV C-index (95 % CI), then its HRs."""
+                 time_label: str | None = None, *, at: float | None = None,
+                 time_unit: str = "") -> pd.DataFrame:
+    """Study Table 4 layout: per model a header row with the CV C-index (95 % CI), then its HRs.
+
+    The survival column is headed ``time_label``, else ``Survival at <at> <time_unit>, % (95% CI)``
+    with ``at`` taken from the table's ``time`` column unless given.
+    """
     labels = dict(labels or {})
-    surv_col = time_label or "Survival % (95% CI)"
+    if at is None and len(table) and "time" in table:
+        at = float(table["time"].iloc[0])
+    surv_col = time_label or (survival_column(at, time_unit) if at is not None else "Survival, % (95% CI)")
     rows = []
     for model, part in table.groupby("model", sort=False):
         first = part.iloc[0]
@@ -120,6 +134,12 @@ def cindex_report(estimates: pd.DataFrame, comparisons: pd.DataFrame | None = No
                              "ΔC (95% CI)": f"{c.delta:+.3f} ({c.lower:+.3f} to {c.upper:+.3f})",
                              "P": format_p(c.p)})
     return pd.DataFrame(rows)
+
+
+def endpoint_footnote(endpoint: str, time: str, event: str, time_unit: str = "") -> str:
+    """``Endpoint: overall survival (time os_months in months, event os_event).``"""
+    unit = f" in {time_unit}" if time_unit else ""
+    return f"Endpoint: {endpoint} (time {time}{unit}, event {event})."
 
 
 def cindex_footnotes(params: Mapping) -> list[str]:

@@ -51,14 +51,14 @@ def survival_table(data: pd.DataFrame, groupings: Sequence[str], time: str, even
     groupings
         Group-label columns (each analysed separately; patients without a label are left out).
     time, event
-        Survival columns (e.g. months and 0/1 metastasis).
+        Survival columns of the endpoint (time in its unit, event 1 = event, 0 = censored).
     covariates
         Adjustment covariates of the multivariable model ``grouping + covariates`` (complete
         cases; the number dropped is reported in ``multi_dropped``).
     reference
         Reference levels (groupings and categorical covariates).
     at
-        Time of the survival probability (60 = 5 years in months).
+        Time of the survival probability, in the time column's unit (e.g. 60 months = 5 years).
     conf_type
         KM interval type.
 
@@ -125,8 +125,8 @@ def model_table(data: pd.DataFrame, models: Mapping[str, str], time: str, event:
     Returns
     -------
     pandas.DataFrame
-        ``model, formula, term, level, reference, reference_rule, n, events, surv, surv_lower, surv_upper,
-        logrank_p, hr, hr_lower, hr_upper, p, c_index, c_lower, c_upper``.
+        ``model, formula, term, level, reference, reference_rule, n, events, time, surv, surv_lower,
+        surv_upper, logrank_p, hr, hr_lower, hr_upper, p, c_index, c_lower, c_upper`` (``time`` = ``at``).
     """
     reference = dict(reference or {})
     variables = list(dict.fromkeys(v for f in models.values() for v in _vars(f)))
@@ -152,14 +152,15 @@ def model_table(data: pd.DataFrame, models: Mapping[str, str], time: str, event:
             row = {"model": name, "formula": str(model.formula), "term": r["variable"],
                    "level": r["level"], "reference": bool(r["reference"]),
                    "reference_rule": rules.get(r["variable"]) if r["reference"] else None,
-                   "n": r["n"], "events": r["events"], "hr": r["hr"], "hr_lower": r["hr_lower"],
+                   "n": r["n"], "events": r["events"], "time": at, "hr": r["hr"], "hr_lower": r["hr_lower"],
                    "hr_upper": r["hr_upper"], "p": r["p"], **c}
             if single:
                 lev = r["level"]
                 row.update({"surv": km.loc[lev, "surv"], "surv_lower": km.loc[lev, "lower"],
                             "surv_upper": km.loc[lev, "upper"], "logrank_p": lr.p_value})
             rows.append(row)
-    cols = ["model", "formula", "term", "level", "reference", "reference_rule", "n", "events", "surv", "surv_lower",
+    cols = ["model", "formula", "term", "level", "reference", "reference_rule", "n", "events", "time", "surv",
+            "surv_lower",
             "surv_upper", "logrank_p", "hr", "hr_lower", "hr_upper", "p", "c_index", "c_lower", "c_upper"]
     return pd.DataFrame(rows).reindex(columns=cols)
 

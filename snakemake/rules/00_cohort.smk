@@ -18,28 +18,36 @@ if "demo" in config:
             n_genes=config["demo"].get("n_genes", 5000),
             n_repeat=config["demo"].get("n_repeat", 30),
             full_size="--full-size" if config["demo"].get("full_size", False) else "",
+            out=COHORT,
         log:
             f"{LOGS}/demo_cohort.log",
         shell:
-            "{OMICS} demo --out {COHORT} --n-patients {params.n_patients} --n-test {params.n_test} "
+            "{OMICS} demo --out {params.out:q} --n-patients {params.n_patients} --n-test {params.n_test} "
             "--n-rna {params.n_rna} --n-genes {params.n_genes} --n-repeat {params.n_repeat} "
-            "{params.full_size} --seed {SEED} > {log} 2>&1"
+            "{params.full_size} --seed {SEED} > {log:q} 2>&1"
 
 
-def _validate_args(wildcards=None):
-    inputs = config["inputs"]
-    args = [f"--clinical {inputs['clinical']}",
-            f"--time {inputs.get('time', 'mfs_time')} --event {inputs.get('event', 'mfs_event')}",
-            "--allow-missing-survival"]
-    for key, flag in (("counts", "--counts"), ("genesets", "--gmt"), ("manifest", "--manifest")):
-        if inputs.get(key):
-            args.append(f"{flag} {inputs[key]}")
-    return " ".join(args)
+def _validate_args():
+    args = ["--clinical", CLINICAL, "--id-column", ID_COLUMN, "--time", ENDPOINT["time"],
+            "--event", ENDPOINT["event"], "--allow-missing-survival"]
+    counts = [m["data"] for m in MODALITIES.values() if m["kind"] == "counts"]
+    features = [m["data"] for m in MODALITIES.values() if m["kind"] == "features"]
+    manifests = [m["manifest"] for m in MODALITIES.values() if m["kind"] == "handcrafted"]
+    if counts:
+        args += ["--counts", counts[0]]
+    if features:
+        args += ["--features", *features]
+    if manifests:
+        args += ["--manifest", manifests[0]]
+    if config["inputs"].get("genesets"):
+        args += ["--gmt", config["inputs"]["genesets"]]
+    return quoted(*args)
 
 
 rule validate_inputs:
     input:
-        [config["inputs"][k] for k in ("clinical", "counts", "genesets", "manifest") if config["inputs"].get(k)],
+        [CLINICAL, config["inputs"].get("genesets") or []]
+        + [m.get("data") or m.get("manifest") for m in MODALITIES.values() if m.get("data") or m.get("manifest")],
     output:
         f"{RESULTS}/provenance/inputs_validated.txt",
     params:
@@ -47,7 +55,7 @@ rule validate_inputs:
     log:
         f"{LOGS}/validate_inputs.log",
     shell:
-        "{OMICS} validate {params.args} > {output}.tmp 2> {log} && mv {output}.tmp {output}"
+        "{OMICS} validate {params.args} > {output:q}.tmp 2> {log:q} && mv {output:q}.tmp {output:q}"
 
 
 rule workflow_provenance:

@@ -1,71 +1,87 @@
-# Consensus clustering of the hRF and RNA modalities, then their hybrid groups.
-# Inputs (docs/workflow-files.md): {TABLES}/imaging/handcrafted_features.csv and
-# {TABLES}/rnaseq/expression_for_clustering.csv. Outputs: {TABLES}/cluster/<modality>/
-# (labels.csv, summary.csv, consensus_k<K>.csv, ...), {FIGURES}/cluster/<modality>_*.png and
-# {TABLES}/cluster/groups.csv (patient_id, hrf, rna, hybrid, hybrid_binary).
-import shlex
+# Consensus clustering of every modality with its own settings, then one groups table with
+# each modality's groups (A_<name>, B_<name>, ...) and the hybrids of the configured pairs.
+# Input: {RESULTS}/modalities/<name>/cluster_input.parquet (rules/modalities.smk). Outputs
+# (docs/workflow-files.md): {TABLES}/cluster/<name>/ (labels.csv, summary.csv,
+# item_consensus.csv, consensus_k<K>.csv, ...), {FIGURES}/cluster/<name>_*.png and
+# {TABLES}/cluster/groups.csv (patient_id, one column per modality, hybrid_<a>_<b> and
+# hybrid_binary_<a>_<b> per pair), agreement.csv per pair.
 
 config.setdefault("cluster", {})
 validate(config["cluster"], workflow.source_path("../schemas/cluster.schema.yaml"))
 _CLUSTER = config["cluster"]
-_CLUSTER_INPUTS = {
-    "hRF": f"{TABLES}/imaging/handcrafted_features.csv",
-    "RNA": f"{TABLES}/rnaseq/expression_for_clustering.csv",
-}
-_CLUSTER_K = {"hRF": _CLUSTER["k_hrf"], "RNA": _CLUSTER["k_rna"]}
-_k_low, _, _k_high = _CLUSTER["k_range"].partition("-")
-for _modality, _k in _CLUSTER_K.items():
-    if not int(_k_low) <= _k <= int(_k_high or _k_low):
-        raise ValueError(f"config cluster: k_{_modality.lower()} = {_k} is outside k_range {_CLUSTER['k_range']}")
+
+
+def cluster_settings(name):
+    """The modality's clustering settings: its own `cluster:` over the `cluster:` section."""
+    settings = {key: value for key, value in _CLUSTER.items() if key != "n_jobs"}
+    settings.update(MODALITIES[name].get("cluster") or {})
+    k_low, _, k_high = str(settings["k_range"]).partition("-")
+    k = settings.get("k", "auto")
+    if k != "auto" and not int(k_low) <= int(k) <= int(k_high or k_low):
+        raise ValueError(f"config modalities: {name}: cluster k = {k} is outside k_range {settings['k_range']}")
+    settings["k"] = k
+    return settings
+
+
+def _consensus_options(name):
+    s = cluster_settings(name)
+    return quoted("--k", s["k_range"], "--reps", s["reps"], "--p-item", s["p_item"], "--p-feature", s["p_feature"],
+                  "--distance", s["distance"], "--linkage", s["linkage"], "--final-linkage", s["final_linkage"],
+                  "--scale", s["scale"], "--seed", SEED, "--drop-constant", "--name", name)
 
 
 rule cluster_consensus:
     input:
-        lambda wildcards: _CLUSTER_INPUTS[wildcards.modality],
+        f"{RESULTS}/modalities/{{modality}}/cluster_input.parquet",
     output:
         labels=f"{TABLES}/cluster/{{modality}}/labels.csv",
         summary=f"{TABLES}/cluster/{{modality}}/summary.csv",
         item=f"{TABLES}/cluster/{{modality}}/item_consensus.csv",
+        provenance=f"{TABLES}/cluster/{{modality}}/provenance.json",
         cdf_figure=f"{FIGURES}/cluster/{{modality}}_cdf.png",
         pac_figure=f"{FIGURES}/cluster/{{modality}}_pac.png",
     wildcard_constraints:
-        modality="hRF|RNA",
+        modality="|".join(MODALITIES),
     params:
         out=lambda wildcards: f"{TABLES}/cluster/{wildcards.modality}",
-        options=(f"--k {_CLUSTER['k_range']} --reps {_CLUSTER['reps']} --p-item {_CLUSTER['p_item']} "
-                 f"--p-feature {_CLUSTER['p_feature']} --distance {_CLUSTER['distance']} "
-                 f"--linkage {_CLUSTER['linkage']} --final-linkage {_CLUSTER['final_linkage']} "
-                 f"--scale {_CLUSTER['scale']} --seed {SEED} --drop-constant"),
+        figures=f"{FIGURES}/cluster",
+        options=lambda wildcards: _consensus_options(wildcards.modality),
     threads: _CLUSTER["n_jobs"]
     log:
         f"{LOGS}/cluster_consensus_{{modality}}.log",
     shell:
-        "{OMICS} consensus {input} {params.options} --n-jobs {threads} --name {wildcards.modality} "
-        "--figures {FIGURES}/cluster --out {params.out} > {log} 2>&1"
+        "{OMICS} consensus {input:q} {params.options} --n-jobs {threads} "
+        "--figures {params.figures:q} --out {params.out:q} > {log:q} 2>&1"
 
 
-rule cluster_hybrid:
+def _groups_options():
+    args = []
+    for name in MODALITIES:
+        k = cluster_settings(name)["k"]
+        args += ["--modality", name, f"{TABLES}/cluster/{name}/labels.csv", "auto" if k == "auto" else f"k{k}"]
+    for a, b in HYBRIDS:
+        args += ["--hybrid", a, b]
+        if (a, b) in HYBRID_LEVELS:
+            args += ["--level", a, b, HYBRID_LEVELS[(a, b)]]
+    return quoted(*args)
+
+
+rule cluster_groups:
     input:
-        hrf=f"{TABLES}/cluster/hRF/labels.csv",
-        rna=f"{TABLES}/cluster/RNA/labels.csv",
+        labels=[f"{TABLES}/cluster/{name}/labels.csv" for name in MODALITIES],
+        summaries=[f"{TABLES}/cluster/{name}/provenance.json" for name in MODALITIES],
     output:
         groups=f"{TABLES}/cluster/groups.csv",
-        agreement=f"{TABLES}/cluster/agreement.csv",
     params:
+        options=_groups_options(),
         out=f"{TABLES}/cluster",
-        k_hrf=_CLUSTER["k_hrf"],
-        k_rna=_CLUSTER["k_rna"],
-        level=shlex.quote(_CLUSTER["hybrid_level"]),
     log:
-        f"{LOGS}/cluster_hybrid.log",
+        f"{LOGS}/cluster_groups.log",
     shell:
-        "{OMICS} hybrid --a {input.hrf} --a-column k{params.k_hrf} --a-name hRF "
-        "--b {input.rna} --b-column k{params.k_rna} --b-name RNA --level {params.level} "
-        "--out {params.out} > {log} 2>&1"
+        "{OMICS} groups {params.options} --out {params.out:q} > {log:q} 2>&1"
 
 
-TARGETS += [
-    f"{TABLES}/cluster/groups.csv",
-    f"{TABLES}/cluster/hRF/summary.csv",
-    f"{TABLES}/cluster/RNA/summary.csv",
-]
+# Every intermediate is a target too: delete one and the next run makes it (and what follows) again.
+TARGETS += [f"{TABLES}/cluster/groups.csv"]
+TARGETS += [f"{TABLES}/cluster/{name}/{file}" for name in MODALITIES
+            for file in ("labels.csv", "summary.csv", "item_consensus.csv", "provenance.json")]

@@ -130,7 +130,14 @@ if "deep" in config:
             "{OMICS} deep cam --model {params.model:q} --slices {params.slices:q} --groups {input.groups:q} "
             "--features {input.features:q} --per-group {params.per_group:q} --out {params.out:q} > {log:q} 2>&1"
 
-    if _DEEP["choose"]:
+    # Imaging groupings the choice compares (the handcrafted modalities' groups.csv columns) and
+    # the transcriptomic grouping each is crossed with (the first counts/expression modality).
+    _CHOICE_IMAGING = [n for n, m in MODALITIES.items() if m["kind"] == "handcrafted"]
+    _CHOICE_RNA = next((n for n, m in MODALITIES.items() if m["kind"] in ("counts", "expression")), None)
+    if _DEEP["choose"] and _CHOICE_RNA is None:
+        print("deep: no counts/expression modality to cross the imaging groupings with; the model "
+              "choice step (deep.choose) is skipped", file=sys.stderr)
+    if _DEEP["choose"] and _CHOICE_RNA is not None:
         # The study's model choice: backward stepwise Cox AIC over the imaging groupings (hRF from
         # the cluster stage + the deep models) with the covariates, and CV C-index of each
         # grouping x RNA (bootstrap ΔC).
@@ -143,7 +150,8 @@ if "deep" in config:
                 choice=f"{TABLES}/deep/choice/choice.csv",
                 cindex=f"{TABLES}/deep/choice/cindex.csv",
             params:
-                groupings=",".join(["hrf", *_DEEP["models"]]),
+                groupings=",".join([*_CHOICE_IMAGING, *_DEEP["models"]]),
+                rna=_CHOICE_RNA,
                 covariates=",".join(_DEEP["choose_covariates"]),
                 time=config["inputs"].get("time", "mfs_time"),
                 event=config["inputs"].get("event", "mfs_event"),
@@ -154,7 +162,7 @@ if "deep" in config:
             shell:
                 "{OMICS} deep choose --clinical {input.clinical:q} --groups {input.groups:q} "
                 "--deep-groups {input.deep:q} --groupings {params.groupings:q} --covariates {params.covariates:q} "
-                "--rna rna --time {params.time:q} --event {params.event:q} --n-boot {params.n_boot:q} "
+                "--rna {params.rna:q} --time {params.time:q} --event {params.event:q} --n-boot {params.n_boot:q} "
                 "--seed {SEED} --out {params.out:q} > {log:q} 2>&1"
 
         TARGETS += [f"{TABLES}/deep/choice/choice.csv"]
