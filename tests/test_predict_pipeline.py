@@ -8,6 +8,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from omics.data import InputError, demo_response_cohort
 from omics.predict import build_pipeline, evaluate, fit_model, model_input, run_grid
 from omics.predict.pipeline import LassoSelector, MRMRSelector, TTestSelector
+from omics.predict.study import roi_feature_sets
 
 FITTED: list[frozenset] = []
 
@@ -109,7 +110,8 @@ def test_planted_lesson_combat_rescues_external_validation():
 def test_ring_2mm_carries_signal():
     d = demo_response_cohort(seed=0, images=False)
     c = d.clinical
-    sets = d.feature_sets()
+    sets = roi_feature_sets(d.features)
+    assert list(sets) == ["intra", "peri2mm", "peri4mm", "peri6mm", "intra+peri2mm", "intra+peri4mm", "intra+peri6mm"]
     grid = run_grid(d.features, c.response, batch=c.fat_suppression, harmonizations=("combat",),
                     selectors=("ttest",), classifiers=("logistic",), designs=("kfold:5",), n_features=5,
                     feature_sets={k: sets[k] for k in ("peri2mm", "peri6mm")})

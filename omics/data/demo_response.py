@@ -13,9 +13,10 @@ What is planted
   were mostly imaged with Dixon, in Paris mostly with fat saturation, in Nantes neither),
   higher ALP and a pathological fracture lower the odds, metastasis at diagnosis slightly.
   True odds ratios in ``truth["odds_ratios"]``.
-* **Radiomic signal** partly inside the tumour (5 of 20 ``tumour`` features, 1 SD between
-  classes) and partly in the 2 mm peritumoral ring (4 of 20 ``ring2mm`` features, 0.8 SD);
-  weak in the 4 mm ring (2 features, 0.4 SD), none in the 6 mm ring. Features of one ROI are
+* **Radiomic signal** partly inside the tumour (5 of 20 ``tumour`` features, 0.45 SD between
+  classes) and partly in the 2 mm peritumoral ring (4 of 20 ``peri2mm`` features, 0.4 SD);
+  weak in the 4 mm ring (2 features, 0.2 SD), none in the 6 mm ring (ROI names as
+  ``omics.imaging.roi_masks``). Features of one ROI are
   correlated through shared latent factors.
 * **The S0 lesson**: trained on Lyon without harmonisation, a model learns the technique
   (confounded with response there) and fails in Paris (where the confounding is reversed);
@@ -47,7 +48,7 @@ GOOD_RATE = {("Lyon", "dixon"): 0.85, ("Lyon", "fatsat"): 0.35, ("Nantes", "dixo
 #: True log odds ratios for good response (per log(ALP/200), fracture yes, metastasis yes).
 LOG_OR = {"log_alp": np.log(0.35), "pathological_fracture": np.log(0.30), "metastasis": np.log(0.7)}
 #: ROI → (number of features, number carrying signal, class difference in SD).
-ROIS = {"tumour": (20, 5, 0.45), "ring2mm": (20, 4, 0.4), "ring4mm": (20, 2, 0.2), "ring6mm": (20, 0, 0.0)}
+ROIS = {"tumour": (20, 5, 0.45), "peri2mm": (20, 4, 0.4), "peri4mm": (20, 2, 0.2), "peri6mm": (20, 0, 0.0)}
 SEQUENCE = "CET1"
 SITES = ("femur", "tibia", "humerus", "other")
 
@@ -78,16 +79,6 @@ class DemoResponseCohort:
         return (f"DemoResponseCohort({len(c)} patients, {self.features.shape[1]} features, "
                 f"centres {dict(c['centre'].value_counts().reindex(CENTRES))}, "
                 f"good responders {int(c['response'].sum())})")
-
-    def feature_sets(self) -> dict[str, list[str]]:
-        """S1's seven ROIs as feature sets (intra+ring = the two feature blocks together)."""
-        cols = lambda roi: [c for c in self.features.columns if c.split("__")[1] == roi]  # noqa: E731
-        sets = {"intra": cols("tumour")}
-        for mm in (2, 4, 6):
-            sets[f"peri{mm}mm"] = cols(f"ring{mm}mm")
-        for mm in (2, 4, 6):
-            sets[f"intra+peri{mm}mm"] = cols("tumour") + cols(f"ring{mm}mm")
-        return sets
 
 
 def _clinical(rng, sizes) -> pd.DataFrame:
@@ -165,7 +156,7 @@ def _images(rng, clin, latent, out: Path, n_repeat: int, shape=(10, 40, 40)) -> 
         child = np.random.default_rng(rng.integers(2 ** 63))
         gain = 1.3 if clin.at[pid, "fat_suppression"] == "dixon" else 1.0
         volume, mask = _volume(child, shape, spacing, child.uniform(7, 11), latent["tumour"][i],
-                               latent["ring2mm"][i], gain)
+                               latent["peri2mm"][i], gain)
         folder = out / "images" / pid
         _write_image(volume, spacing, folder / f"{SEQUENCE}.nii.gz")
         _write_image(mask, spacing, folder / "mask.nii.gz")
@@ -215,7 +206,7 @@ def demo_response_cohort(*, out: str | Path | None = None, seed: int = 0, sizes=
     lp = clinical.attrs.pop("linear_predictor")
     features, signal_cols, latent = _features(np.random.default_rng(feat_seed), clinical)
     truth_patients = pd.DataFrame({"linear_predictor": lp, "tumour_signal": latent["tumour"],
-                                   "ring2mm_signal": latent["ring2mm"]}, index=clinical.index)
+                                   "ring2mm_signal": latent["peri2mm"]}, index=clinical.index)
     truth = {
         "outcome": "response = 1: good responder (< 10 % viable tumour cells)",
         "odds_ratios": {k: float(np.exp(v)) for k, v in LOG_OR.items()},

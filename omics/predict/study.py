@@ -23,8 +23,12 @@ from omics.predict.validation import Design, GridResult, run_grid
 
 
 def roi_feature_sets(features: pd.DataFrame) -> dict[str, list[str]]:
-    """S1's seven ROIs from ``<sequence>__<roi>__<feature>`` names: ``intra`` (roi ``tumour``),
-    ``periNmm`` (roi ``ringNmm``) and ``intra+periNmm`` (both feature blocks)."""
+    """S1's seven ROIs from ``<sequence>__<roi>__<feature>`` names (``omics.imaging`` ROI names).
+
+    ``intra`` = roi ``tumour``; ``peri<d>mm`` = the ring; ``intra+peri<d>mm`` = roi
+    ``tumour_peri<d>mm`` (features of the union mask) where extracted, else the tumour and
+    ring feature blocks together.
+    """
     rois: dict[str, list[str]] = {}
     for c in features.columns:
         parts = str(c).split("__")
@@ -34,11 +38,11 @@ def roi_feature_sets(features: pd.DataFrame) -> dict[str, list[str]]:
         raise InputError("feature names must look like <sequence>__<roi>__<feature> with a 'tumour' ROI "
                          "(as omics imaging extract writes)")
     sets = {"intra": rois["tumour"]}
-    rings = sorted((r for r in rois if r.startswith("ring") and r.endswith("mm")), key=lambda r: float(r[4:-2]))
+    rings = sorted((r for r in rois if r.startswith("peri") and r.endswith("mm")), key=lambda r: float(r[4:-2]))
     for r in rings:
-        sets[f"peri{r[4:]}"] = rois[r]
+        sets[r] = rois[r]
     for r in rings:
-        sets[f"intra+peri{r[4:]}"] = rois["tumour"] + rois[r]
+        sets[f"intra+{r}"] = rois.get(f"tumour_{r}") or rois["tumour"] + rois[r]
     return sets
 
 
