@@ -139,3 +139,34 @@ def test_frozen_model_refuses_missing_features(demo, tmp_path):
 def test_combat_needs_batch(demo):
     with pytest.raises(InputError, match="batch"):
         build_pipeline(harmonization="combat").fit(demo.features, demo.clinical.response)
+
+
+def test_icc_filter_uses_training_repeats_only_and_drops_unreliable_features(demo):
+    from omics.predict.pipeline import ICCFilter
+    rng = np.random.default_rng(0)
+    first = demo.features.iloc[:, :6]
+    noise = np.zeros(first.shape)
+    noise[:, :2] = rng.normal(0, 5, (len(first), 2)) * first.iloc[:, :2].std().to_numpy()  # unreliable
+    noise[:, 2:] = rng.normal(0, 0.05, (len(first), 4)) * first.iloc[:, 2:].std().to_numpy()
+    repeat = first + noise
+    train = first.index[:40]
+    filt = ICCFilter(first, repeat, threshold=0.75).fit(first.loc[train])
+    assert filt.columns_ == list(first.columns[2:])
+    assert filt.icc_.index.tolist() == list(first.columns)
+    # the ICC was computed on the training patients only: changing a held-out repeat changes nothing
+    repeat2 = repeat.copy()
+    repeat2.iloc[45:, :] = 0.0
+    again = ICCFilter(first, repeat2, threshold=0.75).fit(first.loc[train])
+    pd.testing.assert_series_equal(filt.icc_, again.icc_)
+
+
+def test_variance_and_correlation_filters():
+    from omics.predict.pipeline import CorrelationFilter, VarianceFilter
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame(rng.normal(size=(50, 3)), columns=["a", "b", "c"])
+    X["a2"] = X["a"] * 2 + rng.normal(0, 0.01, 50)
+    X["const"] = 1.0
+    y = pd.Series((X["a"] + rng.normal(0, 0.1, 50) > 0).astype(int))
+    assert "const" not in VarianceFilter().fit(X).columns_
+    kept = CorrelationFilter(0.9).fit(X.drop(columns="const"), y).columns_
+    assert len({"a", "a2"} & set(kept)) == 1 and {"b", "c"} <= set(kept)
