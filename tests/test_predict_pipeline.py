@@ -170,3 +170,17 @@ def test_variance_and_correlation_filters():
     assert "const" not in VarianceFilter().fit(X).columns_
     kept = CorrelationFilter(0.9).fit(X.drop(columns="const"), y).columns_
     assert len({"a", "a2"} & set(kept)) == 1 and {"b", "c"} <= set(kept)
+
+
+def test_harmonizer_passes_batch_and_protected_covariates_to_combat(demo):
+    from omics.harmonize import ComBat
+    from omics.predict.pipeline import Harmonizer
+    c = demo.clinical
+    cov = c[["age"]]
+    X = model_input(demo.features, batch=c.fat_suppression, covariates=cov)
+    train, test = X.index[:40], X.index[40:]
+    step = Harmonizer(method="combat").fit(X.loc[train])
+    ref = ComBat().fit(demo.features.loc[train], c.fat_suppression.loc[train], cov.loc[train])
+    pd.testing.assert_frame_equal(step.transform(X.loc[test]),
+                                  ref.transform(demo.features.loc[test], c.fat_suppression.loc[test], cov.loc[test]))
+    assert list(step.transform(X.loc[test]).columns) == list(demo.features.columns)   # batch columns dropped
