@@ -35,7 +35,7 @@ def small_config(tmp_path: Path) -> Path:
     p["preset"] = str(DATA / "preset_small.yaml")
     p["grid"].update(selectors=["ttest"], classifiers=["logistic"], designs=["external:Lyon+Nantes"], inner_cv=3)
     p["model"].update(selector="ttest", classifier="logistic")
-    p["study"].update(selector="ttest", classifier="logistic", n_features=5, test_size=0.25)
+    p["study"].update(selector="ttest", classifier="logistic", n_features=5, test_size=0.25, inner_cv=3)
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(config))
     return path

@@ -141,7 +141,7 @@ def _study(args) -> int:
         study = response_study(features, clinical, outcome=args.outcome, clinical_variables=variables,
                                batch=args.batch, harmonization=args.harmonization, selector=args.selector,
                                classifier=args.classifier, n_features=args.n_features, test_size=args.test_size,
-                               shap=not args.no_shap, seed=args.seed, n_jobs=args.jobs)
+                               inner_cv=args.inner_cv, shap=not args.no_shap, seed=args.seed, n_jobs=args.jobs)
         study.write(args.out)
     print(study)
     return 0
@@ -224,6 +224,7 @@ def register(subparsers) -> None:
     s.add_argument("--selector", default="mrmr+lasso")
     s.add_argument("--classifier", default="rf")
     s.add_argument("--test-size", type=float, default=0.2)
+    s.add_argument("--inner-cv", type=int, default=5, help="training CV folds (out-of-fold rad-score, ROI choice)")
     s.add_argument("--no-shap", action="store_true")
     s.add_argument("--jobs", type=int, default=1)
     s.add_argument("--out", required=True)

@@ -143,6 +143,7 @@ rule study:
         classifier=P["study"].get("classifier", "rf"),
         n_features=P["study"].get("n_features", 15),
         test_size=P["study"].get("test_size", 0.2),
+        inner_cv=P["study"].get("inner_cv", 5),
     threads: 2
     log:
         f"{LOGS}/study.log",
@@ -151,4 +152,5 @@ rule study:
         "--outcome {params.outcome:q} --batch {params.batch:q} --clinical-variables {params.variables:q} "
         "--log {params.log_vars:q} --harmonization {params.harmonization:q} --selector {params.selector:q} "
         "--classifier {params.classifier:q} --n-features {params.n_features} --test-size {params.test_size} "
+        "--inner-cv {params.inner_cv} "
         "--jobs {threads} --seed {SEED} --out {params.out:q} > {log:q} 2>&1"
