@@ -18,7 +18,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import stats
-from scipy.stats import rankdata
 
 from omics.data.validate import InputError
 
@@ -59,6 +58,21 @@ def _oriented(score: np.ndarray, direction: str) -> np.ndarray:
     raise InputError(f"direction must be '<' (higher score = case) or '>', got {direction!r}")
 
 
+def _midranks(a: np.ndarray) -> np.ndarray:
+    """Midranks (1-based, ties get their mean rank) along the last axis of a 2-D array.
+
+    Equal to ``scipy.stats.rankdata(a, axis=1)``; written out because rankdata's per-call
+    overhead dominates DeLong on large samples.
+    """
+    out = np.empty(a.shape, dtype=float)
+    for i, row in enumerate(a):
+        order = np.argsort(row, kind="mergesort")
+        s = row[order]
+        edges = np.flatnonzero(np.r_[True, s[1:] != s[:-1], True])
+        out[i, order] = np.repeat((edges[:-1] + edges[1:] + 1) / 2.0, np.diff(edges))
+    return out
+
+
 def delong_placements(y, scores, direction: str = "<") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """AUCs and DeLong placement values of one or more scores on the same patients.
 
@@ -88,9 +102,9 @@ def delong_placements(y, scores, direction: str = "<") -> tuple[np.ndarray, np.n
     s = np.vstack([_oriented(_scores(row, len(yy)), direction) for row in s])
     cases, controls = s[:, yy == 1], s[:, yy == 0]
     m, n = cases.shape[1], controls.shape[1]
-    tx = rankdata(cases, axis=1)                      # midranks within cases
-    ty = rankdata(controls, axis=1)                   # midranks within controls
-    tz = rankdata(np.hstack([cases, controls]), axis=1)
+    tx = _midranks(cases)                             # midranks within cases
+    ty = _midranks(controls)                          # midranks within controls
+    tz = _midranks(np.hstack([cases, controls]))
     v10 = (tz[:, :m] - tx) / n
     v01 = 1.0 - (tz[:, m:] - ty) / m
     auc = v10.mean(axis=1)
