@@ -1,6 +1,5 @@
 """The demo response cohort: determinism, files, and the planted image signal in the 2 mm ring."""
 
-import numpy as np
 import pandas as pd
 import SimpleITK as sitk
 

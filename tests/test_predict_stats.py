@@ -1,7 +1,6 @@
 """Calibration, decision curves, clinical logistic model, nomogram and metrics."""
 
 import numpy as np
-import pandas as pd
 import pytest
 import statsmodels.api as sm
 

@@ -3,7 +3,6 @@ supervised response prediction (thin wrappers over :mod:`omics.predict`)."""
 
 from __future__ import annotations
 
-import json
 import warnings
 from pathlib import Path
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from omics.data.validate import InputError
-from omics.predict.roc import _binary_outcome, _scores
+from omics.predict.roc import _scores
 
 _EPS = 1e-12
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from omics.data.validate import InputError
-from omics.predict.roc import _binary_outcome, _scores, roc_auc, roc_curve
+from omics.predict.roc import _scores, roc_auc, roc_curve
 
 #: Metric columns, in report order.
 METRICS = ("auc", "auc_lower", "auc_upper", "sensitivity", "specificity", "accuracy", "precision",

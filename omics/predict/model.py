@@ -16,8 +16,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from omics.data.io import atomic_path, write_text
 from omics.data.validate import InputError
 from omics.predict.metrics import youden_threshold
-from omics.predict.pipeline import (BATCH_COLUMN, COVARIATE_PREFIX, build_pipeline, describe_pipeline, model_input,
-                                    selected_features)
+from omics.predict.pipeline import build_pipeline, describe_pipeline, model_input, selected_features
 
 CARD_VERSION = 1
 

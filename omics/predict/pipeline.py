@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats
-from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.model_selection import StratifiedKFold
 
 from omics.data.validate import InputError
@@ -472,5 +472,5 @@ def describe_pipeline(pipeline) -> str:
 
 __all__ = ["BATCH_COLUMN", "CLASSIFIERS", "COVARIATE_PREFIX", "CorrelationFilter", "HARMONIZATIONS", "Harmonizer",
            "ICCFilter", "LassoSelector", "MRMRSelector", "ReliefFSelector", "SELECTORS", "TTestSelector",
-           "VarianceFilter", "ZScore", "build_pipeline", "clone", "describe_pipeline", "make_classifier",
+           "VarianceFilter", "ZScore", "build_pipeline", "describe_pipeline", "make_classifier",
            "make_selector", "model_input", "selected_features"]
