@@ -184,3 +184,16 @@ def test_harmonizer_passes_batch_and_protected_covariates_to_combat(demo):
     pd.testing.assert_frame_equal(step.transform(X.loc[test]),
                                   ref.transform(demo.features.loc[test], c.fat_suppression.loc[test], cov.loc[test]))
     assert list(step.transform(X.loc[test]).columns) == list(demo.features.columns)   # batch columns dropped
+
+
+def test_anndata_is_accepted(demo):
+    import anndata
+    c = demo.clinical
+    adata = anndata.AnnData(demo.features.to_numpy(), obs=c.copy())
+    adata.obs_names = list(demo.features.index)
+    adata.var_names = list(demo.features.columns)
+    kw = dict(selector="ttest", classifier="logistic", n_features=5, inner_cv=3)
+    a = fit_model(adata, c.response, **kw)
+    b = fit_model(demo.features, c.response, **kw)
+    assert a.card["training_hash"] == b.card["training_hash"]
+    assert a.card["selected_features"] == b.card["selected_features"]

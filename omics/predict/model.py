@@ -109,7 +109,9 @@ def fit_model(features: pd.DataFrame, y, *, batch=None, covariates=None, harmoni
     steps, package versions and a hash of the training data.
     """
     from omics.data.provenance import package_versions
+    from omics.predict.pipeline import feature_frame
     from omics.predict.validation import _check_xy
+    features = feature_frame(features)
     y = _check_xy(features, y)
     X = model_input(features, batch=batch if harmonization == "combat" else None, covariates=covariates)
     pipe = build_pipeline(harmonization=harmonization, selector=selector, classifier=classifier,

@@ -28,6 +28,12 @@ SELECTORS = ("none", "relieff", "ttest", "mrmr", "lasso", "mrmr+lasso")
 CLASSIFIERS = ("svm", "mlp", "rf", "logistic")
 
 
+def feature_frame(features, source: str = "feature table") -> pd.DataFrame:
+    """Patients × features as a float DataFrame (AnnData accepted), finite values only."""
+    from omics.harmonize.combat import _as_table   # the one AnnData/array → table conversion
+    return _as_table(features, source)
+
+
 def model_input(features: pd.DataFrame, *, batch=None, covariates: pd.DataFrame | None = None) -> pd.DataFrame:
     """The pipeline's input: features plus the reserved batch/covariate columns.
 
@@ -41,7 +47,7 @@ def model_input(features: pd.DataFrame, *, batch=None, covariates: pd.DataFrame 
         Covariates ComBat must protect (patients × columns); they must be known for new
         patients too (never the outcome).
     """
-    X = features.copy()
+    X = feature_frame(features).copy()
     reserved = [c for c in X.columns if str(c) == BATCH_COLUMN or str(c).startswith(COVARIATE_PREFIX)]
     if reserved:
         raise InputError(f"feature table: column name(s) {reserved} are reserved for the batch/covariates")

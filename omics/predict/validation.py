@@ -290,7 +290,7 @@ def run_grid(features: pd.DataFrame, y, *, batch=None, covariates=None, groups: 
     Parameters
     ----------
     features
-        Patients × radiomic features.
+        Patients × radiomic features (DataFrame or AnnData).
     y
         0/1 response (1 = good responder).
     batch, covariates
@@ -318,6 +318,8 @@ def run_grid(features: pd.DataFrame, y, *, batch=None, covariates=None, groups: 
     Bouhamama A et al. (2022). Radiol Imaging Cancer 4(5), e210107 (Tables 2–3).
     """
     from joblib import Parallel, delayed
+    from omics.predict.pipeline import feature_frame
+    features = feature_frame(features)
     sets = feature_sets or {"all": list(features.columns)}
     for name, cols in sets.items():
         missing = [c for c in cols if c not in features.columns]
