@@ -47,6 +47,14 @@ def test_unpaired_delong_matches_proc(data, ref):
     assert not test.paired
     assert test.z == pytest.approx(ref["unpairedA_vs_B", "unpaired_z"], rel=1e-9)
     assert test.p_value == pytest.approx(ref["unpairedA_vs_B", "unpaired_p"], rel=1e-8)
+    assert test.df > 0 and "t(" in repr(test)
+
+
+def test_comparison_result_writes_its_table(data, tmp_path):
+    d = data[data.dataset == "continuous"]
+    test = compare_auc(d.y, d.s1, d.s2)
+    path = test.write(tmp_path)["delong_test"]
+    pd.testing.assert_frame_equal(pd.read_csv(path), test.to_frame(), check_dtype=False)
 
 
 def test_auc_counts_ties_half_and_direction_flips():

@@ -240,6 +240,12 @@ class AUCComparison:
     def summary(self) -> pd.DataFrame:
         return self.to_frame()
 
+    def write(self, out_dir) -> dict:
+        """``delong_test.csv`` (what ``omics predict compare-auc --out`` writes)."""
+        from pathlib import Path
+        from omics.data.io import write_table
+        return {"delong_test": write_table(self.to_frame(), Path(out_dir) / "delong_test.csv", index=False)}
+
 
 def compare_auc(y, score1, score2, *, y2=None, paired: bool | None = None,
                 direction: str = "<") -> AUCComparison:
