@@ -156,7 +156,7 @@ def shap_summary_figure(values: pd.DataFrame, *, max_features: int = 15, title: 
 
 def lasso_figure(path: pd.DataFrame, *, title: str | None = None) -> Figure:
     """LASSO: CV error vs log λ, coefficient paths, and the selected coefficients (S1 Fig 2)."""
-    fig = Figure(figsize=(13, 4))
+    fig = Figure(figsize=(14, 4), layout="constrained")   # room for the feature names
     ax_err, ax_path, ax_bar = fig.subplots(1, 3)
     err = path.drop_duplicates("lambda")
     chosen = float(path.loc[path["chosen"], "lambda"].iloc[0])
