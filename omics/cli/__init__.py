@@ -23,7 +23,7 @@ from omics.data.validate import InputError
 
 
 #: Stages in the order of the analysis, so that ``omics --help`` reads like the pipeline.
-PIPELINE = ("data", "imaging", "rnaseq", "cluster", "survival", "expression")
+PIPELINE = ("data", "imaging", "deep", "rnaseq", "modality", "cluster", "cluster_chunks", "survival", "expression", "predict")
 
 
 def _pipeline_order(module) -> tuple[int, str]:

@@ -12,6 +12,7 @@ _EXPORTS = {
     "build_cohort": "cohort", "clinical_of": "cohort", "describe_cohort": "cohort",
     "modality_table": "cohort", "read_cohort": "cohort", "write_cohort": "cohort",
     "DemoCohort": "demo", "demo_cohort": "demo",
+    "DemoResponseCohort": "demo_response", "demo_response_cohort": "demo_response",
     "atomic_path": "io", "read_table": "io", "write_table": "io", "write_text": "io",
     "child_path": "paths", "safe_name": "paths",
     "write_provenance": "provenance",

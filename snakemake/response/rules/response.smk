@@ -1,0 +1,156 @@
+# Rules of the response workflow: demo cohort → radiomic extraction with 2/4/6 mm rings →
+# S0 factorial grid → final frozen model (+ SHAP) → applied to the patients → S1 study
+# (seven ROIs, clinical + combined nomogram, calibration, DCA, LASSO, SHAP).
+
+RESPONSE_TARGETS = [
+    f"{RESULTS}/grid/performance_grid.md" if len(P["grid"]["designs"]) == 1 else f"{RESULTS}/grid/grid_metrics.csv",
+    f"{RESULTS}/model/model_card.json",
+    f"{RESULTS}/model/predictions.csv",
+    f"{RESULTS}/study/model_performance.md",
+]
+
+if "demo" in config:
+
+    rule demo_response:
+        output:
+            clinical=f"{COHORT}/clinical.csv",
+            features=f"{COHORT}/features.csv",
+            manifest=f"{COHORT}/manifest.csv",
+            truth=f"{COHORT}/truth/truth.json",
+        params:
+            sizes=",".join(str(s) for s in config["demo"].get("sizes", [69, 45, 62])),
+            n_repeat=config["demo"].get("n_repeat", 20),
+            cohort=COHORT,
+        log:
+            f"{LOGS}/demo_response.log",
+        shell:
+            "{OMICS} demo-response --out {params.cohort:q} --sizes {params.sizes:q} "
+            "--n-repeat {params.n_repeat} --seed {SEED} > {log:q} 2>&1"
+
+
+rule extract:
+    input:
+        manifest=INPUTS["manifest"],
+    output:
+        features=f"{RESULTS}/imaging/features.csv",
+        repeat=f"{RESULTS}/imaging/features_repeat.csv",
+    params:
+        out=f"{RESULTS}/imaging",
+        rings=",".join(str(r) for r in P.get("rings_mm", [2, 4, 6])),
+        preset=P.get("preset", "study"),
+    threads: 2
+    log:
+        f"{LOGS}/extract.log",
+    shell:
+        "{OMICS} extract {input.manifest:q} --out {params.out:q} --preset {params.preset:q} "
+        "--rings {params.rings:q} --n-jobs {threads} --quiet > {log:q} 2>&1"
+
+
+def _grid_opts():
+    g = P["grid"]
+    return {"harmonization": ",".join(g["harmonizations"]), "selector": ",".join(g["selectors"]),
+            "classifier": ",".join(g["classifiers"]), "design": ",".join(g["designs"])}
+
+
+rule grid:
+    input:
+        features=INPUTS["features"],
+        clinical=INPUTS["clinical"],
+    output:
+        metrics=f"{RESULTS}/grid/grid_metrics.csv",
+        predictions=f"{RESULTS}/grid/grid_predictions.csv",
+        table=f"{RESULTS}/grid/performance_grid.md" if len(P["grid"]["designs"]) == 1 else [],
+    params:
+        out=f"{RESULTS}/grid",
+        outcome=P["outcome"],
+        batch=P["batch"],
+        centre=P["centre"],
+        n_features=P.get("n_features", 15),
+        inner_cv=P["grid"].get("inner_cv", 5),
+        **_grid_opts(),
+    threads: 2
+    log:
+        f"{LOGS}/grid.log",
+    shell:
+        "{OMICS} predict grid --features {input.features:q} --clinical {input.clinical:q} "
+        "--outcome {params.outcome:q} --batch {params.batch:q} --centre {params.centre:q} "
+        "--harmonization {params.harmonization:q} --selector {params.selector:q} "
+        "--classifier {params.classifier:q} --design {params.design:q} --n-features {params.n_features} "
+        "--inner-cv {params.inner_cv} --jobs {threads} --seed {SEED} --out {params.out:q} > {log:q} 2>&1"
+
+
+rule fit_model:
+    input:
+        features=INPUTS["features"],
+        clinical=INPUTS["clinical"],
+    output:
+        card=f"{RESULTS}/model/model_card.json",
+        model=f"{RESULTS}/model/model.joblib",
+        shap=f"{RESULTS}/model/shap_summary.png",
+    params:
+        out=f"{RESULTS}/model",
+        outcome=P["outcome"],
+        batch=P["batch"],
+        harmonization=P["model"]["harmonization"],
+        selector=P["model"]["selector"],
+        classifier=P["model"]["classifier"],
+        n_features=P.get("n_features", 15),
+    log:
+        f"{LOGS}/fit_model.log",
+    shell:
+        "{OMICS} predict fit --features {input.features:q} --clinical {input.clinical:q} "
+        "--outcome {params.outcome:q} --batch {params.batch:q} --harmonization {params.harmonization:q} "
+        "--selector {params.selector:q} --classifier {params.classifier:q} --n-features {params.n_features} "
+        "--shap --seed {SEED} --out {params.out:q} > {log:q} 2>&1"
+
+
+rule apply_model:
+    input:
+        card=f"{RESULTS}/model/model_card.json",
+        features=INPUTS["features"],
+        clinical=INPUTS["clinical"],
+    output:
+        f"{RESULTS}/model/predictions.csv",
+    params:
+        model=f"{RESULTS}/model",
+        batch=P["batch"],
+    log:
+        f"{LOGS}/apply_model.log",
+    shell:
+        "{OMICS} predict apply --model {params.model:q} --features {input.features:q} "
+        "--clinical {input.clinical:q} --batch {params.batch:q} --out {output:q} > {log:q} 2>&1"
+
+
+rule study:
+    input:
+        features=rules.extract.output.features if P["study"].get("features", "imaging") == "imaging" else INPUTS["features"],
+        clinical=INPUTS["clinical"],
+    output:
+        table=f"{RESULTS}/study/model_performance.md",
+        nomogram=f"{RESULTS}/study/figures/nomogram.png",
+        roc=f"{RESULTS}/study/figures/roc_test.png",
+        dca=f"{RESULTS}/study/figures/dca_test.png",
+        calibration=f"{RESULTS}/study/figures/calibration_test.png",
+        roi=f"{RESULTS}/study/figures/roi_comparison.png",
+    params:
+        out=f"{RESULTS}/study",
+        outcome=P["outcome"],
+        batch=P["batch"],
+        variables=",".join(P["study"]["clinical_variables"]),
+        log_vars=",".join(P["study"].get("log", [])),
+        harmonization=P["study"].get("harmonization", "combat"),
+        selector=P["study"].get("selector", "mrmr+lasso"),
+        classifier=P["study"].get("classifier", "rf"),
+        n_features=P["study"].get("n_features", 15),
+        test_size=P["study"].get("test_size", 0.2),
+        inner_cv=P["study"].get("inner_cv", 5),
+    threads: 2
+    log:
+        f"{LOGS}/study.log",
+    shell:
+        "{OMICS} predict study --features {input.features:q} --clinical {input.clinical:q} "
+        "--outcome {params.outcome:q} --batch {params.batch:q} --clinical-variables {params.variables:q} "
+        "--log {params.log_vars:q} --harmonization {params.harmonization:q} --selector {params.selector:q} "
+        "--classifier {params.classifier:q} --n-features {params.n_features} --test-size {params.test_size} "
+        "--inner-cv {params.inner_cv} "
+        "--jobs {threads} --seed {SEED} --out {params.out:q} > {log:q} 2>&1"
