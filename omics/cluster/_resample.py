@@ -5,6 +5,8 @@ One resample: draw patients (and features), grow one tree, cut it at every K
 (:func:`~omics.cluster._tree.segment_labels`). A block of resamples: the co-sampling counts
 are ``I Iᵀ`` (``I`` patients × resamples indicator) and the co-clustering counts at K are
 ``H Hᵀ`` (``H`` patients × resample·cluster one-hot), exact integers in float32 products.
+Counts are kept in the smallest unsigned type that holds the number of resamples
+(:func:`count_dtype`: 2 bytes per pair and K below 65,536 resamples).
 """
 
 from __future__ import annotations
@@ -21,6 +23,14 @@ from omics.cluster._tree import fast_linkage_tree, tree_splits
 
 #: Resamples whose co-clustering counts are accumulated by one set of matrix products.
 BLOCK_SIZE = 256
+
+
+def count_dtype(n_resamples: int) -> np.dtype:
+    """Smallest unsigned integer type that holds a count of ``n_resamples`` resamples exactly."""
+    for dtype in (np.uint16, np.uint32):
+        if n_resamples <= np.iinfo(dtype).max:
+            return np.dtype(dtype)
+    return np.dtype(np.uint64)
 
 
 @dataclass(frozen=True)
@@ -88,8 +98,8 @@ def _accumulate(ids: list[np.ndarray], splits: list[np.ndarray], ks: Sequence[in
     bounds = np.stack(splits)                     # (resamples, k_max - 1, 3)
     indicator = np.zeros((n, len(ids)), dtype=np.float32)
     indicator[rows, resample] = 1.0
-    together = np.rint(indicator @ indicator.T).astype(np.int64)
-    cosampled += together.astype(np.int32)
+    together = _exact_product(indicator, indicator)
+    np.add(cosampled, together, out=cosampled, casting="unsafe")  # 0 <= together <= BLOCK_SIZE
     wanted = {k: j for j, k in enumerate(ks)}
     for step in range(max(ks) - 1):
         start, middle, end = (bounds[:, step, i][resample] for i in range(3))
@@ -99,11 +109,19 @@ def _accumulate(ids: list[np.ndarray], splits: list[np.ndarray], ks: Sequence[in
         right_side = np.zeros((n, len(ids)), dtype=np.float32)
         left_side[rows[left], resample[left]] = 1.0
         right_side[rows[right], resample[right]] = 1.0
-        separated = np.rint(left_side @ right_side.T).astype(np.int64)
-        together -= separated + separated.T
+        separated = _exact_product(left_side, right_side)
+        together -= separated
+        together -= separated.T
         k = step + 2
         if k in wanted:
-            coclustered[wanted[k]] += together.astype(np.int32)
+            np.add(coclustered[wanted[k]], together, out=coclustered[wanted[k]], casting="unsafe")
+
+
+def _exact_product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a bᵀ`` of 0/1 float32 matrices as int32 (exact: sums of at most BLOCK_SIZE ones)."""
+    product = a @ b.T
+    np.rint(product, out=product)
+    return product.astype(np.int32)
 
 
 def _count_resamples(task: ResampleTask, resamples: Iterable) -> tuple[np.ndarray, np.ndarray]:
@@ -121,8 +139,10 @@ def _count_resamples(task: ResampleTask, resamples: Iterable) -> tuple[np.ndarra
 def _count_resamples_serial(task: ResampleTask, resamples: Iterable) -> tuple[np.ndarray, np.ndarray]:
     n, ks = task.n, task.ks
     k_max = max(ks)
-    cosampled = np.zeros((n, n), dtype=np.int32)
-    coclustered = np.zeros((len(ks), n, n), dtype=np.int32)
+    resamples = list(resamples)
+    dtype = count_dtype(len(resamples))
+    cosampled = np.zeros((n, n), dtype=dtype)
+    coclustered = np.zeros((len(ks), n, n), dtype=dtype)
     ids, splits = [], []
     for resample in resamples:
         if isinstance(resample, (int, np.integer)):
@@ -166,10 +186,11 @@ def run_resamples(task: ResampleTask, resamples: list, n_jobs: int, progress: bo
     if progress:
         from tqdm.auto import tqdm
         bar = tqdm(total=len(parts), desc="consensus resamples", unit="part")
-    cosampled = np.zeros((task.n, task.n), dtype=np.int64)
-    coclustered = np.zeros((len(task.ks), task.n, task.n), dtype=np.int64)
+    dtype = count_dtype(len(resamples))
+    cosampled = np.zeros((task.n, task.n), dtype=dtype)
+    coclustered = np.zeros((len(task.ks), task.n, task.n), dtype=dtype)
 
-    def add(result):
+    def add(result):  # parts hold fewer resamples than the whole: their type casts up safely
         np.add(cosampled, result[0], out=cosampled)
         np.add(coclustered, result[1], out=coclustered)
         if bar is not None:
