@@ -18,6 +18,8 @@ _EXPORTS = {
     "SUGGESTED_K_RULE": "consensus", "consensus_cdf": "consensus", "cdf_area": "consensus",
     "delta_area": "consensus", "proportion_ambiguous": "consensus",
     "item_and_cluster_consensus": "consensus",
+    "consensus_counts": "chunks", "merge_consensus": "chunks", "ConsensusCounts": "chunks",
+    "chunk_resamples": "chunks",
     "hierarchical_cluster": "hierarchical", "HierarchicalResult": "hierarchical",
     "CentroidClassifier": "centroid",
     "hybrid_groups": "hybrid", "partition_agreement": "hybrid", "PartitionAgreement": "hybrid",
