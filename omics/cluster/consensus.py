@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -217,6 +218,21 @@ class ConsensusResult:
         if what not in views:
             raise ValueError(f"what must be one of {sorted(views)}, got {what!r}")
         return views[what].copy()
+
+    def write(self, out_dir) -> Path:
+        """Write the tables of ``omics consensus`` into ``out_dir`` (atomically): labels.csv,
+        summary.csv, cdf.csv, item_consensus.csv, cluster_consensus.csv, consensus_k<K>.csv."""
+        from omics.data.io import write_table
+
+        out = Path(out_dir)
+        write_table(self.labels.rename_axis("patient_id"), out / "labels.csv")
+        write_table(self.summary.reset_index(), out / "summary.csv", index=False)
+        write_table(self.cdf.reset_index(), out / "cdf.csv", index=False)
+        write_table(self.item_consensus, out / "item_consensus.csv", index=False)
+        write_table(self.cluster_consensus, out / "cluster_consensus.csv", index=False)
+        for k in self.ks:
+            write_table(self.consensus_frame(k).rename_axis("patient_id"), out / f"consensus_k{k}.csv")
+        return out
 
     def _check_k(self, k: int) -> None:
         if k not in self.ks:
