@@ -88,40 +88,36 @@ def _accumulate(ids: list[np.ndarray], splits: list[np.ndarray], ks: Sequence[in
 
     With ``I`` the patients × resamples indicator, co-sampled = ``I Iᵀ``. Cuts are nested, so
     the pairs together at K are the co-sampled pairs minus those separated by the splits
-    1→2, …, (K−1)→K; the pairs separated by one split are ``L Rᵀ + R Lᵀ`` with ``L`` and
-    ``R`` the indicators of its two sides. Products are float32 on 0/1 entries: exact.
+    1→2, …, (K−1)→K; the pairs separated by one split are ``L Rᵀ + R Lᵀ = [L R] [R L]ᵀ``
+    (one product, no transposed pass) with ``L`` and ``R`` the indicators of its two sides.
+    Everything is float32 on 0/1 entries with sums far below 2²⁴: exact integers, so no
+    rounding is needed before adding them to the unsigned counts.
     """
     sizes = np.array([len(x) for x in ids])
+    m = len(ids)
     rows = np.concatenate(ids)
-    resample = np.repeat(np.arange(len(ids)), sizes)
+    resample = np.repeat(np.arange(m), sizes)
     position = np.arange(len(rows)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
     bounds = np.stack(splits)                     # (resamples, k_max - 1, 3)
-    indicator = np.zeros((n, len(ids)), dtype=np.float32)
+    indicator = np.zeros((n, m), dtype=np.float32)
     indicator[rows, resample] = 1.0
-    together = _exact_product(indicator, indicator)
-    np.add(cosampled, together, out=cosampled, casting="unsafe")  # 0 <= together <= BLOCK_SIZE
+    together = indicator @ indicator.T            # co-sampled in this block, <= BLOCK_SIZE
+    np.add(cosampled, together, out=cosampled, casting="unsafe")
     wanted = {k: j for j, k in enumerate(ks)}
+    sides = np.empty((n, 2 * m), dtype=np.float32)
+    swapped = np.empty((n, 2 * m), dtype=np.float32)
     for step in range(max(ks) - 1):
         start, middle, end = (bounds[:, step, i][resample] for i in range(3))
         left = (position >= start) & (position < middle)
         right = (position >= middle) & (position < end)
-        left_side = np.zeros((n, len(ids)), dtype=np.float32)
-        right_side = np.zeros((n, len(ids)), dtype=np.float32)
-        left_side[rows[left], resample[left]] = 1.0
-        right_side[rows[right], resample[right]] = 1.0
-        separated = _exact_product(left_side, right_side)
-        together -= separated
-        together -= separated.T
+        sides.fill(0.0)
+        sides[rows[left], resample[left]] = 1.0
+        sides[rows[right], m + resample[right]] = 1.0
+        swapped[:, :m], swapped[:, m:] = sides[:, m:], sides[:, :m]
+        together -= sides @ swapped.T             # pairs this split separates
         k = step + 2
         if k in wanted:
             np.add(coclustered[wanted[k]], together, out=coclustered[wanted[k]], casting="unsafe")
-
-
-def _exact_product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``a bᵀ`` of 0/1 float32 matrices as int32 (exact: sums of at most BLOCK_SIZE ones)."""
-    product = a @ b.T
-    np.rint(product, out=product)
-    return product.astype(np.int32)
 
 
 def _count_resamples(task: ResampleTask, resamples: Iterable) -> tuple[np.ndarray, np.ndarray]:
