@@ -72,6 +72,13 @@ def child_one_job(n: int, reps: int) -> dict:
             "labels": result.labels["k3"].tolist(), "peak_mb": peak_mb()}
 
 
+def child_baseline(n: int) -> dict:
+    import omics.cluster.chunks  # noqa: F401  (the imports every run pays)
+
+    synthetic(n)
+    return {"peak_mb": peak_mb()}
+
+
 def child_chunk(n: int, reps: int, chunk: int, chunks: int, out: str) -> dict:
     from omics.cluster import chunk_resamples, consensus_counts
 
@@ -131,6 +138,7 @@ def collect(process: subprocess.Popen) -> dict:
 # ------------------------------------------------------------------------- driver
 
 def consensus_row(n: int, reps: int, tmp: Path) -> dict:
+    baseline = collect(spawn("baseline", n))["peak_mb"]
     one = collect(spawn("one_job", n, reps))
     per_resample = one["counts_s"] / reps
     setup = max(one["setup_plus_one_s"] - per_resample, 0.0)
@@ -141,13 +149,18 @@ def consensus_row(n: int, reps: int, tmp: Path) -> dict:
     merge = collect(spawn("merge", paths))
     assert merge["labels"] == one["labels"], "chunked labels differ from the one-job labels"
     merge_s = merge["merge_s"]
+    chunk_s = max(c["chunk_s"] for c in chunks)
+    pairs = n * (n - 1) / 2
     return {"patients": n, "reps_measured": reps, "setup_s": setup, "per_resample_s": per_resample,
             "merge_s": merge_s, "one_job_s": one["counts_s"] + one["merge_s"],
-            "one_job_peak_mb": one["peak_mb"], "two_chunks_wall_s": chunk_wall,
+            "two_chunks_s": chunk_s, "two_chunks_wall_s": chunk_wall,
+            "per_resample_2workers_s": max(chunk_s - setup, 1e-9) / (reps / 2),
+            "baseline_mb": baseline, "one_job_peak_mb": one["peak_mb"],
             "chunk_peak_mb": max(c["peak_mb"] for c in chunks), "chunk_file_mb": chunks[0]["bytes"] / 2**20,
             "merge_peak_mb": merge["peak_mb"],
             "one_job_10k_h": (setup + 10_000 * per_resample + merge_s) / 3600,
-            "bytes_per_pair_one_job": one["peak_mb"] * 2**20 / (n * (n - 1) / 2)}
+            "bytes_per_pair_one_job": (one["peak_mb"] - baseline) * 2**20 / pairs,
+            "bytes_per_pair_chunk": (max(c["peak_mb"] for c in chunks) - baseline) * 2**20 / pairs}
 
 
 def main() -> None:
@@ -159,7 +172,7 @@ def main() -> None:
         name, *rest = json.loads(args.child)
         print(json.dumps(globals()[f"child_{name}"](*rest)))
         return
-    sizes = [(500, 40), (1000, 20)] if args.quick else [(500, 64), (2000, 16), (5000, 4)]
+    sizes = [(500, 40), (1000, 20)] if args.quick else [(500, 256), (2000, 256), (5000, 256)]
     rna = (200, 5000) if args.quick else (1000, 20_000)
     print(f"# bench_scale {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {platform.node()}, "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; numpy {np.__version__}; "
@@ -176,14 +189,16 @@ def main() -> None:
         big = table.iloc[-1]
         n_big = int(table.index[-1])
         scale = (PROJECT["patients"] / n_big) ** 2.9 if n_big != PROJECT["patients"] else 1.0
-        per_chunk_h = (big.setup_s + PROJECT["reps"] / PROJECT["nodes"] * big.per_resample_s * scale) / 3600
+        # 2 chunk jobs per 2-core node, per-resample cost as measured with 2 chunks at once
+        jobs = 2 * PROJECT["nodes"]
+        per_chunk_h = (big.setup_s + PROJECT["reps"] / jobs * big.per_resample_2workers_s * scale) / 3600
         merge_h = big.merge_s * (PROJECT["patients"] / n_big) ** 2 / 3600
         print(f"\n## projection: {PROJECT['patients']} patients × {PROJECT['reps']} resamples on "
-              f"{PROJECT['nodes']} nodes (1 chunk job each, 1 CPU used per job)")
-        print(f"one job: {(big.setup_s + PROJECT['reps'] * big.per_resample_s * scale + big.merge_s) / 3600:.2f} h; "
-              f"chunk job: {per_chunk_h:.2f} h; merge: {merge_h * 60:.1f} min; "
-              f"chunked total ≈ {per_chunk_h + merge_h:.2f} h"
-              + ("" if scale == 1 else f" (scaled from {n_big} patients by n^2.9)"))
+              f"{PROJECT['nodes']} nodes of 2 cores ({jobs} chunk jobs, 1 CPU each)")
+        print(f"one job, 1 CPU: {(big.setup_s + PROJECT['reps'] * big.per_resample_s * scale + big.merge_s) / 3600:.2f} h; "
+              f"each chunk job: {per_chunk_h:.2f} h, peak {big.chunk_peak_mb / 1024:.2f} GiB; merge: "
+              f"{merge_h * 60:.1f} min, peak {big.merge_peak_mb / 1024:.2f} GiB; chunked total ≈ "
+              f"{per_chunk_h + merge_h:.2f} h" + ("" if scale == 1 else f" (scaled from {n_big} patients by n^2.9)"))
         rna_row = collect(spawn("rna", *rna, tmp))
         print(f"\n## voom + lm_fit + ebayes, {rna[0]} samples × {rna[1]} genes")
         print(json.dumps({k: round(v, 2) for k, v in rna_row.items()}))

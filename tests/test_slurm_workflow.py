@@ -70,7 +70,7 @@ def test_workflow_through_slurm_equals_local_run(slurm, tmp_path):
     env = dict(slurm.env, OMICS_SLURM_ACCOUNT="", OMICS_SLURM_PARTITION=PARTITION)
     run = snakemake(tmp_path / "slurm", "--profile", ROOT / "snakemake" / "profiles" / "slurm",
                     "--jobs", 2, "--slurm-status-command", "squeue",
-                    "--slurm-init-seconds-before-status-checks", 2, env=env)
+                    "--slurm-init-seconds-before-status-checks", 2, "--slurm-keep-successful-logs", env=env)
     log = run.stderr + run.stdout
     assert run.returncode == 0, log[-6000:] + "\n" + slurm.log("slurmctld")[-3000:]
 
@@ -82,7 +82,7 @@ def test_workflow_through_slurm_equals_local_run(slurm, tmp_path):
     assert all(s["JobState"] == "COMPLETED" and s["Partition"] == PARTITION for s in states), jobs
     submitted = slurm.log("slurmctld").count("_slurm_rpc_submit_batch_job: JobId=")
     assert submitted == len(states)
-    assert "Submitted batch job" in log or "SLURM run ID" in log
+    assert log.count("has been submitted with SLURM jobid") == len(states)
     slurm_logs = list((tmp_path / "slurm" / ".snakemake" / "slurm_logs").rglob("*.log"))
     assert len(slurm_logs) == len(states)
 

@@ -39,6 +39,14 @@ def _program(name: str) -> str:
     return shutil.which(name) or str(Path("/usr/sbin", name))
 
 
+def _program_in_usr(name: str) -> str:
+    """The installed client program, never a wrapper of ours found first on PATH."""
+    for folder in ("/usr/bin", "/usr/local/bin"):
+        if Path(folder, name).exists():
+            return str(Path(folder, name))
+    return shutil.which(name) or name
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -80,8 +88,15 @@ class LocalSlurm:
 
     @property
     def env(self) -> dict[str, str]:
-        """The environment that points SLURM clients (sbatch, squeue…) at this cluster."""
-        return dict(os.environ, SLURM_CONF=str(self.conf))
+        """The environment that points SLURM clients (sbatch, squeue…) at this cluster.
+
+        ``root/bin`` comes first on PATH: its ``srun`` sets ``SLURM_CONF`` again, because the
+        Snakemake job-step executor removes every ``SLURM_*`` variable (SLURM_CONF included)
+        before its nested ``srun``; real clusters keep their config at /etc/slurm or serve it
+        configless, which this harness avoids so as to leave the machine untouched.
+        """
+        path = f"{self.root / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
+        return dict(os.environ, SLURM_CONF=str(self.conf), PATH=path)
 
     def log(self, daemon: str) -> str:
         path = self.root / "log" / f"{daemon}.log"
@@ -129,8 +144,8 @@ class LocalSlurm:
             "SelectType=select/cons_tres",
             "SelectTypeParameters=CR_Core_Memory",
             "ReturnToService=2",
-            # finished jobs stay visible to squeue/scontrol for 10 minutes (no sacct here)
-            "MinJobAge=600",
+            # finished jobs stay visible to squeue/scontrol for 2 hours (there is no sacct here)
+            "MinJobAge=7200",
             "SlurmctldTimeout=30",
             "SlurmdTimeout=30",
             "InactiveLimit=0",
@@ -143,6 +158,10 @@ class LocalSlurm:
             "OverSubscribe=NO",
         ]
         self.conf.write_text("\n".join(lines) + "\n")
+        (self.root / "bin").mkdir(exist_ok=True)
+        srun = self.root / "bin" / "srun"
+        srun.write_text(f'#!/bin/sh\nSLURM_CONF="{self.conf}" exec "{_program_in_usr("srun")}" "$@"\n')
+        srun.chmod(0o755)
 
     # ---------------------------------------------------------------- daemons
     def _spawn(self, name: str, argv: list[str]) -> None:
