@@ -122,30 +122,3 @@ def test_hierarchical_command(tmp_path):
     pd.testing.assert_frame_equal(labels, api.labels)
 
 
-def test_snakemake_rules_plan_consensus_and_hybrid(tmp_path):
-    """Dry run: the rules accept the config defaults, pass them to the CLI, and build groups.csv."""
-    snakemake = Path(sys.executable).with_name("snakemake")
-    results = tmp_path / "results"
-    (results / "tables" / "imaging").mkdir(parents=True)
-    (results / "tables" / "rnaseq").mkdir(parents=True)
-    features(tmp_path)[1].to_csv(results / "tables" / "imaging" / "handcrafted_features.csv")
-    features(tmp_path, every=2)[1].to_csv(results / "tables" / "rnaseq" / "expression_for_clustering.csv")
-    # a minimal Snakefile defining what snakemake/Snakefile provides, including only our rules
-    snakefile = tmp_path / "Snakefile"
-    snakefile.write_text(
-        "from snakemake.utils import validate\n"
-        "RESULTS = config['results']\nCOHORT = config['cohort_dir']\nSEED = config['seed']\n"
-        "TABLES = f'{RESULTS}/tables'\nFIGURES = f'{RESULTS}/figures'\nLOGS = f'{RESULTS}/logs'\n"
-        "PROVENANCE = f'{RESULTS}/provenance'\nOMICS = 'omics'\nTARGETS = []\n"
-        f"include: '{REPO / 'snakemake' / 'rules' / 'cluster.smk'}'\n"
-        "rule all:\n    default_target: True\n    input: TARGETS\n")
-    config = tmp_path / "config.yaml"
-    config.write_text("results: results\ncohort_dir: cohort\nseed: 11\ncluster:\n  reps: 200\n")
-    result = subprocess.run([str(snakemake), "-s", str(snakefile), "--configfile", str(config), "-n", "-p", "-c1"],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    log = result.stdout + result.stderr
-    assert "omics consensus results/tables/imaging/handcrafted_features.csv --k 2-6 --reps 200" in log
-    assert "--p-item 0.6" in log and "--scale center-scale" in log and "--seed 11 --drop-constant" in log
-    assert "omics consensus results/tables/rnaseq/expression_for_clustering.csv" in log
-    assert "--a-column k3" in log and "--b-column k2" in log and "A_hRF×A_RNA" in log

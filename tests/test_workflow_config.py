@@ -74,3 +74,29 @@ def test_config_mistakes_are_named(tmp_path):
         result = snakemake("--configfile", _template(folder, **change), "-n", "--cores", 1, cwd=folder)
         assert result.returncode != 0, what
         assert message in result.stderr + result.stdout, (what, (result.stderr + result.stdout)[-1500:])
+
+
+def test_consensus_spreads_over_chunk_jobs(tmp_path):
+    """cluster.chunks > 1: each modality's resamples go to chunk jobs with the same resampling
+    options and one merge job finishes them; chunks: 1 keeps the one-job `omics consensus`."""
+    config = yaml.safe_load(_template(tmp_path).read_text())
+    config["cluster"] = {**(config.get("cluster") or {}), "chunks": 3, "reps": 300}
+    path = tmp_path / "chunks.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True))
+    printed = snakemake("--configfile", path, "-n", "-p", "--cores", 1, cwd=tmp_path)
+    assert printed.returncode == 0, printed.stderr[-3000:]
+    lines = printed.stdout.splitlines()
+    chunk_lines = [line for line in lines if " consensus-chunk " in line]
+    merges = [line for line in lines if " consensus-merge " in line]
+    n_modalities = len(config["modalities"])
+    assert len(chunk_lines) == 3 * n_modalities and len(merges) == n_modalities
+    for i in range(3):
+        assert sum(f"--chunk {i} --chunks 3" in line for line in chunk_lines) == n_modalities
+    assert all("--reps 300" in line and "--p-item 0.6" in line for line in chunk_lines)
+    assert not any(" consensus " in line for line in lines if "omics" in line)
+
+    config["cluster"]["chunks"] = 1
+    path.write_text(yaml.safe_dump(config, allow_unicode=True))
+    printed = snakemake("--configfile", path, "-n", "-p", "--cores", 1, cwd=tmp_path).stdout
+    assert "consensus-chunk" not in printed and sum(" consensus " in line for line in printed.splitlines()
+                                                       if "omics" in line) == n_modalities

@@ -56,7 +56,6 @@ def _drop_constant(features, path: str):
 def run_consensus(args) -> int:
     from omics.cluster import consensus_cluster
     from omics.data.paths import safe_name
-    from omics.data.io import write_table
     from omics.data.provenance import write_provenance
 
     features = _features(args.features, args)
@@ -72,15 +71,7 @@ def run_consensus(args) -> int:
                                    progress=args.progress, source=args.features, min_size=args.min_size)
     for w in caught:
         print(f"warning: {w.message}", file=sys.stderr)
-    out = Path(args.out)
-    labels = result.labels.rename_axis("patient_id")
-    write_table(labels, out / "labels.csv")
-    write_table(result.summary.reset_index(), out / "summary.csv", index=False)
-    write_table(result.cdf.reset_index(), out / "cdf.csv", index=False)
-    write_table(result.item_consensus, out / "item_consensus.csv", index=False)
-    write_table(result.cluster_consensus, out / "cluster_consensus.csv", index=False)
-    for k in result.ks:
-        write_table(result.consensus_frame(k).rename_axis("patient_id"), out / f"consensus_k{k}.csv")
+    out = result.write(args.out)
     if not args.no_figures:
         from omics.plotting.cluster import save_consensus_figures
 

@@ -19,6 +19,8 @@ _EXPORTS = {
     "delta_area": "consensus", "proportion_ambiguous": "consensus",
     "item_and_cluster_consensus": "consensus", "SmallClusterWarning": "consensus",
     "min_cluster_size": "consensus",
+    "consensus_counts": "chunks", "merge_consensus": "chunks", "ConsensusCounts": "chunks",
+    "chunk_resamples": "chunks",
     "hierarchical_cluster": "hierarchical", "HierarchicalResult": "hierarchical",
     "CentroidClassifier": "centroid",
     "hybrid_groups": "hybrid", "partition_agreement": "hybrid", "PartitionAgreement": "hybrid",

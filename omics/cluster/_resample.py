@@ -5,6 +5,8 @@ One resample: draw patients (and features), grow one tree, cut it at every K
 (:func:`~omics.cluster._tree.segment_labels`). A block of resamples: the co-sampling counts
 are ``I Iᵀ`` (``I`` patients × resamples indicator) and the co-clustering counts at K are
 ``H Hᵀ`` (``H`` patients × resample·cluster one-hot), exact integers in float32 products.
+Counts are kept in the smallest unsigned type that holds the number of resamples
+(:func:`count_dtype`: 2 bytes per pair and K below 65,536 resamples).
 """
 
 from __future__ import annotations
@@ -21,6 +23,14 @@ from omics.cluster._tree import fast_linkage_tree, tree_splits
 
 #: Resamples whose co-clustering counts are accumulated by one set of matrix products.
 BLOCK_SIZE = 256
+
+
+def count_dtype(n_resamples: int) -> np.dtype:
+    """Smallest unsigned integer type that holds a count of ``n_resamples`` resamples exactly."""
+    for dtype in (np.uint16, np.uint32):
+        if n_resamples <= np.iinfo(dtype).max:
+            return np.dtype(dtype)
+    return np.dtype(np.uint64)
 
 
 @dataclass(frozen=True)
@@ -78,32 +88,36 @@ def _accumulate(ids: list[np.ndarray], splits: list[np.ndarray], ks: Sequence[in
 
     With ``I`` the patients × resamples indicator, co-sampled = ``I Iᵀ``. Cuts are nested, so
     the pairs together at K are the co-sampled pairs minus those separated by the splits
-    1→2, …, (K−1)→K; the pairs separated by one split are ``L Rᵀ + R Lᵀ`` with ``L`` and
-    ``R`` the indicators of its two sides. Products are float32 on 0/1 entries: exact.
+    1→2, …, (K−1)→K; the pairs separated by one split are ``L Rᵀ + R Lᵀ = [L R] [R L]ᵀ``
+    (one product, no transposed pass) with ``L`` and ``R`` the indicators of its two sides.
+    Everything is float32 on 0/1 entries with sums far below 2²⁴: exact integers, so no
+    rounding is needed before adding them to the unsigned counts.
     """
     sizes = np.array([len(x) for x in ids])
+    m = len(ids)
     rows = np.concatenate(ids)
-    resample = np.repeat(np.arange(len(ids)), sizes)
+    resample = np.repeat(np.arange(m), sizes)
     position = np.arange(len(rows)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
     bounds = np.stack(splits)                     # (resamples, k_max - 1, 3)
-    indicator = np.zeros((n, len(ids)), dtype=np.float32)
+    indicator = np.zeros((n, m), dtype=np.float32)
     indicator[rows, resample] = 1.0
-    together = np.rint(indicator @ indicator.T).astype(np.int64)
-    cosampled += together.astype(np.int32)
+    together = indicator @ indicator.T            # co-sampled in this block, <= BLOCK_SIZE
+    np.add(cosampled, together, out=cosampled, casting="unsafe")
     wanted = {k: j for j, k in enumerate(ks)}
+    sides = np.empty((n, 2 * m), dtype=np.float32)
+    swapped = np.empty((n, 2 * m), dtype=np.float32)
     for step in range(max(ks) - 1):
         start, middle, end = (bounds[:, step, i][resample] for i in range(3))
         left = (position >= start) & (position < middle)
         right = (position >= middle) & (position < end)
-        left_side = np.zeros((n, len(ids)), dtype=np.float32)
-        right_side = np.zeros((n, len(ids)), dtype=np.float32)
-        left_side[rows[left], resample[left]] = 1.0
-        right_side[rows[right], resample[right]] = 1.0
-        separated = np.rint(left_side @ right_side.T).astype(np.int64)
-        together -= separated + separated.T
+        sides.fill(0.0)
+        sides[rows[left], resample[left]] = 1.0
+        sides[rows[right], m + resample[right]] = 1.0
+        swapped[:, :m], swapped[:, m:] = sides[:, m:], sides[:, :m]
+        together -= sides @ swapped.T             # pairs this split separates
         k = step + 2
         if k in wanted:
-            coclustered[wanted[k]] += together.astype(np.int32)
+            np.add(coclustered[wanted[k]], together, out=coclustered[wanted[k]], casting="unsafe")
 
 
 def _count_resamples(task: ResampleTask, resamples: Iterable) -> tuple[np.ndarray, np.ndarray]:
@@ -121,8 +135,10 @@ def _count_resamples(task: ResampleTask, resamples: Iterable) -> tuple[np.ndarra
 def _count_resamples_serial(task: ResampleTask, resamples: Iterable) -> tuple[np.ndarray, np.ndarray]:
     n, ks = task.n, task.ks
     k_max = max(ks)
-    cosampled = np.zeros((n, n), dtype=np.int32)
-    coclustered = np.zeros((len(ks), n, n), dtype=np.int32)
+    resamples = list(resamples)
+    dtype = count_dtype(len(resamples))
+    cosampled = np.zeros((n, n), dtype=dtype)
+    coclustered = np.zeros((len(ks), n, n), dtype=dtype)
     ids, splits = [], []
     for resample in resamples:
         if isinstance(resample, (int, np.integer)):
@@ -166,10 +182,11 @@ def run_resamples(task: ResampleTask, resamples: list, n_jobs: int, progress: bo
     if progress:
         from tqdm.auto import tqdm
         bar = tqdm(total=len(parts), desc="consensus resamples", unit="part")
-    cosampled = np.zeros((task.n, task.n), dtype=np.int64)
-    coclustered = np.zeros((len(task.ks), task.n, task.n), dtype=np.int64)
+    dtype = count_dtype(len(resamples))
+    cosampled = np.zeros((task.n, task.n), dtype=dtype)
+    coclustered = np.zeros((len(task.ks), task.n, task.n), dtype=dtype)
 
-    def add(result):
+    def add(result):  # parts hold fewer resamples than the whole: their type casts up safely
         np.add(cosampled, result[0], out=cosampled)
         np.add(coclustered, result[1], out=coclustered)
         if bar is not None:
@@ -179,9 +196,12 @@ def run_resamples(task: ResampleTask, resamples: list, n_jobs: int, progress: bo
         for part in parts:
             add(_count_resamples(task, part))
     else:
-        from joblib.externals.loky import get_reusable_executor
+        # joblib's own reusable executor, not loky's bare one: a bare loky executor left
+        # behind breaks any later joblib.Parallel in the process (it lacks joblib's temp-folder
+        # manager), e.g. imaging extraction after clustering in one session.
+        from joblib.executor import get_memmapping_executor
 
-        executor = get_reusable_executor(max_workers=workers - 1)
+        executor = get_memmapping_executor(workers - 1)
         futures = [executor.submit(_count_resamples, task, part) for part in parts]
         for future, part in zip(reversed(futures), reversed(parts)):
             if future.cancel():                   # nobody started it: do it here

@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -248,6 +249,21 @@ class ConsensusResult:
             raise ValueError(f"what must be one of {sorted(views)}, got {what!r}")
         return views[what].copy()
 
+    def write(self, out_dir) -> Path:
+        """Write the tables of ``omics consensus`` into ``out_dir`` (atomically): labels.csv,
+        summary.csv, cdf.csv, item_consensus.csv, cluster_consensus.csv, consensus_k<K>.csv."""
+        from omics.data.io import write_table
+
+        out = Path(out_dir)
+        write_table(self.labels.rename_axis("patient_id"), out / "labels.csv")
+        write_table(self.summary.reset_index(), out / "summary.csv", index=False)
+        write_table(self.cdf.reset_index(), out / "cdf.csv", index=False)
+        write_table(self.item_consensus, out / "item_consensus.csv", index=False)
+        write_table(self.cluster_consensus, out / "cluster_consensus.csv", index=False)
+        for k in self.ks:
+            write_table(self.consensus_frame(k).rename_axis("patient_id"), out / f"consensus_k{k}.csv")
+        return out
+
     def _check_k(self, k: int) -> None:
         if k not in self.ks:
             raise KeyError(f"K={k} was not computed; available K: {list(self.ks)}")
@@ -456,12 +472,37 @@ def consensus_cluster(X: Any, k: int | Iterable[int] = range(2, 7), reps: int = 
     Şenbabaoğlu Y, Michailidis G, Li JZ (2014) Critical limitations of consensus clustering
     in class discovery. Sci Rep 4:6207.
     """
+    final_linkage = linkage if final_linkage is None else check_linkage(final_linkage)
+    plan = _plan_resampling(X, k, reps, p_item, p_feature, distance, linkage, scale, seed, resamples, source)
+    cosampled, coclustered = plan.input_order(*run_resamples(plan.task, plan.resamples, n_jobs, progress))
+    return _consensus_from_counts(plan.patients, plan.task.ks, cosampled, coclustered, params=plan.params,
+                                  final_linkage=final_linkage, pac_window=pac_window, min_size=min_size)
+
+
+@dataclass(frozen=True)
+class _ResamplingPlan:
+    """Validated input of one run: the resampling task (patients in sorted-ID order) and
+    all its resample numbers (or explicit resamples); shared with :mod:`omics.cluster.chunks`."""
+
+    patients: pd.Index
+    task: ResampleTask
+    resamples: list
+    back: np.ndarray        # input row i sits at canonical position back[i]
+    params: dict[str, Any]
+
+    def input_order(self, cosampled: np.ndarray, coclustered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Counts from canonical (sorted-ID) order back to the input order."""
+        back = np.ix_(self.back, self.back)
+        return cosampled[back], np.stack([counts[back] for counts in coclustered])
+
+
+def _plan_resampling(X, k, reps, p_item, p_feature, distance, linkage, scale, seed, resamples,
+                     source) -> _ResamplingPlan:
     frame = as_feature_frame(X, source)
     check_not_constant(frame, source)
     ks = _check_ks(k)
     check_distance(distance)
     check_linkage(linkage)
-    final_linkage = linkage if final_linkage is None else check_linkage(final_linkage)
     if not 0 < p_feature <= 1:
         raise InputError(f"p_feature must be in (0, 1], got {p_feature}")
     n = frame.shape[0]
@@ -501,22 +542,24 @@ def consensus_cluster(X: Any, k: int | Iterable[int] = range(2, 7), reps: int = 
         entropy=entropy,
         distance_matrix=pairwise_distance(values, distance) if p_feature == 1 else None,
         values=values if p_feature < 1 else None)
-    cosampled, coclustered = run_resamples(task, resample_list, n_jobs, progress)
-
-    back = position_in_canonical  # input row i sits at canonical position back[i]
-    cosampled = cosampled[np.ix_(back, back)]
-    consensus = {}
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for j, kk in enumerate(ks):
-            counts = coclustered[j][np.ix_(back, back)]
-            matrix = counts / cosampled
-            matrix[cosampled == 0] = 0.0
-            consensus[kk] = matrix
     params = {"reps": len(resample_list), "p_item": p_item if resamples is None else None,
               "p_feature": p_feature, "distance": distance, "linkage": linkage, "scale": scale,
               "seed": seed, "seed_entropy": entropy if resamples is None else None,
               "explicit_resamples": resamples is not None, "n_features": frame.shape[1]}
-    return summarise_consensus(consensus, frame.index, final_linkage=final_linkage,
+    return _ResamplingPlan(frame.index, task, resample_list, position_in_canonical, params)
+
+
+def _consensus_from_counts(patients: pd.Index, ks: Sequence[int], cosampled: np.ndarray,
+                           coclustered: np.ndarray, *, params: Mapping[str, Any], final_linkage: str,
+                           pac_window: tuple[float, float], min_size: int | None = None) -> ConsensusResult:
+    """Consensus = co-clustered / co-sampled (0 where never co-sampled), then every statistic."""
+    consensus = {}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for j, kk in enumerate(ks):
+            matrix = coclustered[j] / cosampled
+            matrix[cosampled == 0] = 0.0
+            consensus[kk] = matrix
+    return summarise_consensus(consensus, patients, final_linkage=final_linkage,
                                pac_window=pac_window, cosampled=cosampled, params=params,
                                min_size=min_size)
 

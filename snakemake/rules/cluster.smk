@@ -23,35 +23,89 @@ def cluster_settings(name):
     return settings
 
 
-def _consensus_options(name):
+def _resampling_options(name):
+    """Options every chunk of a modality's resampling shares (and the one-job run)."""
     s = cluster_settings(name)
     return quoted("--k", s["k_range"], "--reps", s["reps"], "--p-item", s["p_item"], "--p-feature", s["p_feature"],
-                  "--distance", s["distance"], "--linkage", s["linkage"], "--final-linkage", s["final_linkage"],
-                  "--scale", s["scale"], "--seed", SEED, "--drop-constant", "--name", name)
+                  "--distance", s["distance"], "--linkage", s["linkage"], "--scale", s["scale"], "--seed", SEED,
+                  "--drop-constant")
 
 
-rule cluster_consensus:
-    input:
-        f"{RESULTS}/modalities/{{modality}}/cluster_input.parquet",
-    output:
-        labels=f"{TABLES}/cluster/{{modality}}/labels.csv",
-        summary=f"{TABLES}/cluster/{{modality}}/summary.csv",
-        item=f"{TABLES}/cluster/{{modality}}/item_consensus.csv",
-        provenance=f"{TABLES}/cluster/{{modality}}/provenance.json",
-        cdf_figure=f"{FIGURES}/cluster/{{modality}}_cdf.png",
-        pac_figure=f"{FIGURES}/cluster/{{modality}}_pac.png",
-    wildcard_constraints:
-        modality="|".join(MODALITIES),
-    params:
-        out=lambda wildcards: f"{TABLES}/cluster/{wildcards.modality}",
-        figures=f"{FIGURES}/cluster",
-        options=lambda wildcards: _consensus_options(wildcards.modality),
-    threads: _CLUSTER["n_jobs"]
-    log:
-        f"{LOGS}/cluster_consensus_{{modality}}.log",
-    shell:
-        "{OMICS} consensus {input:q} {params.options} --n-jobs {threads} "
-        "--figures {params.figures:q} --out {params.out:q} > {log:q} 2>&1"
+def _finishing_options(name):
+    """Options of the consensus, CDF, PAC and labels computed from the summed counts."""
+    return quoted("--final-linkage", cluster_settings(name)["final_linkage"], "--name", name)
+
+
+_CHUNKS = _CLUSTER["chunks"]
+_CLUSTER_OUTPUTS = dict(
+    labels=f"{TABLES}/cluster/{{modality}}/labels.csv",
+    summary=f"{TABLES}/cluster/{{modality}}/summary.csv",
+    item=f"{TABLES}/cluster/{{modality}}/item_consensus.csv",
+    provenance=f"{TABLES}/cluster/{{modality}}/provenance.json",
+    cdf_figure=f"{FIGURES}/cluster/{{modality}}_cdf.png",
+    pac_figure=f"{FIGURES}/cluster/{{modality}}_pac.png",
+)
+
+if _CHUNKS == 1:
+
+    rule cluster_consensus:
+        input:
+            f"{RESULTS}/modalities/{{modality}}/cluster_input.parquet",
+        output:
+            **_CLUSTER_OUTPUTS,
+        wildcard_constraints:
+            modality="|".join(MODALITIES),
+        params:
+            out=lambda wildcards: f"{TABLES}/cluster/{wildcards.modality}",
+            figures=f"{FIGURES}/cluster",
+            options=lambda wildcards: _resampling_options(wildcards.modality) + " "
+                                      + _finishing_options(wildcards.modality),
+        threads: _CLUSTER["n_jobs"]
+        log:
+            f"{LOGS}/cluster_consensus_{{modality}}.log",
+        shell:
+            "{OMICS} consensus {input:q} {params.options} --n-jobs {threads} "
+            "--figures {params.figures:q} --out {params.out:q} > {log:q} 2>&1"
+
+else:
+    # The resamples of one modality split over chunk jobs (one SeedSequence child per resample,
+    # so any chunking gives the one-job result exactly), summed by one merge job.
+
+    rule cluster_consensus_chunk:
+        input:
+            f"{RESULTS}/modalities/{{modality}}/cluster_input.parquet",
+        output:
+            temp(f"{RESULTS}/chunks/cluster/{{modality}}/chunk{{chunk}}.npz"),
+        wildcard_constraints:
+            modality="|".join(MODALITIES),
+            chunk=r"\d+",
+        params:
+            options=lambda wildcards: _resampling_options(wildcards.modality),
+            chunks=_CHUNKS,
+        threads: _CLUSTER["n_jobs"]
+        log:
+            f"{LOGS}/cluster_consensus_{{modality}}_chunk{{chunk}}.log",
+        shell:
+            "{OMICS} consensus-chunk {input:q} {params.options} --chunk {wildcards.chunk} "
+            "--chunks {params.chunks} --n-jobs {threads} --out {output:q} > {log:q} 2>&1"
+
+    rule cluster_consensus:
+        input:
+            lambda wildcards: expand(f"{RESULTS}/chunks/cluster/{wildcards.modality}/chunk{{chunk}}.npz",
+                                     chunk=range(_CHUNKS)),
+        output:
+            **_CLUSTER_OUTPUTS,
+        wildcard_constraints:
+            modality="|".join(MODALITIES),
+        params:
+            out=lambda wildcards: f"{TABLES}/cluster/{wildcards.modality}",
+            figures=f"{FIGURES}/cluster",
+            options=lambda wildcards: _finishing_options(wildcards.modality),
+        log:
+            f"{LOGS}/cluster_consensus_{{modality}}.log",
+        shell:
+            "{OMICS} consensus-merge {input:q} {params.options} "
+            "--figures {params.figures:q} --out {params.out:q} > {log:q} 2>&1"
 
 
 def _groups_options():
