@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 PYRADIOMICS_DATA := .cache/pyradiomics-data
 PYRADIOMICS_STAMP := $(PYRADIOMICS_DATA)/baseline/baseline_glcm.csv
 
-.PHONY: setup test-data demo test clean-demo clean help
+.PHONY: setup test-data system-deps demo test clean-demo clean help
 
 help:
 	@echo "make demo   - set up .venv and run the whole workflow on the demo cohort (results/demo)"
@@ -42,12 +42,22 @@ test-data: $(PYRADIOMICS_STAMP)
 $(PYRADIOMICS_STAMP): | $(STAMP)
 	$(BIN)/python tests/_scripts/imaging_fetch_pyradiomics_data.py --dest $(PYRADIOMICS_DATA)
 
+# The real-SLURM workflow test starts its own one-node cluster from Debian's slurm-wlm and munge.
+system-deps:
+	@if ! command -v sbatch >/dev/null || [ ! -x /usr/sbin/slurmctld ] || [ ! -x /usr/sbin/munged ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q slurm-wlm munge; \
+		else \
+			echo "make test needs Debian's slurm-wlm and munge: sudo apt-get install -y slurm-wlm munge"; exit 2; \
+		fi; \
+	fi
+
 demo: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake -s snakemake/Snakefile --configfile $(DEMO_CONFIG) \
 		--profile snakemake/profiles/local --cores $(CORES)
 	@echo "Demo results are in results/demo (tables/, figures/, logs/, provenance/)."
 
-test: $(STAMP) $(PYRADIOMICS_STAMP)
+test: $(STAMP) $(PYRADIOMICS_STAMP) system-deps
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -n $(CORES) $(PYTEST_ARGS)
 
 clean-demo:
