@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run every benchmark of DESIGN §5 with its anchor and print the ratios.
+# Run every benchmark of DESIGN §5 (and of issues 9, 11, 14) with its anchor and print the ratios.
 #   bash benchmarks/run_all.sh            # full workloads (R anchors where R is installed)
 #   bash benchmarks/run_all.sh --quick    # smoke run
 # Record what you measured (date, machine, load) in benchmarks/RESULTS.md.
@@ -25,3 +25,16 @@ $PY benchmarks/bench_expression.py
 
 echo "== imaging: N4 per volume, extraction throughput with 1 and 2 jobs (anchor: serial pyradiomics)"
 $PY benchmarks/bench_imaging.py --n-patients $([ "$quick" = "--quick" ] && echo 4 || echo 24)
+
+echo "== response prediction: DeLong paired test at n = 10,000 (anchor: R pROC roc.test), S0 factorial grid"
+have_proc=$([ "$have_r" = yes ] && Rscript -e 'suppressPackageStartupMessages(library(pROC))' >/dev/null 2>&1 && echo yes || echo no)
+$PY benchmarks/bench_predict.py $([ "$have_proc" = yes ] || echo "--no-r") $([ "$quick" = "--quick" ] && echo "--quick")
+
+echo "== scale: consensus one job vs chunked at 500-5,000 patients, voom + limma at 1,000 × 20,000 (peak memory)"
+$PY benchmarks/bench_scale.py $([ "$quick" = "--quick" ] && echo "--quick")
+
+echo "== deep radiomics: CAE/HSCAE training throughput, study protocol projected (needs the deep extra)"
+if $PY -c 'import torch, torchsurv' 2>/dev/null; then
+  if [ "$quick" = "--quick" ]; then $PY benchmarks/bench_deep.py --patients 40 --size 64 --measure-epochs 1
+  else $PY benchmarks/bench_deep.py --threads 2 --measure-epochs 1; fi
+else echo "skipped: torch/torchsurv not installed (pip install -e '.[deep]')"; fi
