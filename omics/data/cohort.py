@@ -21,9 +21,6 @@ from omics.data.validate import InputError, OverlapWarning, check_overlap
 
 CLINICAL = "clinical"
 
-md.set_options(pull_on_update=False)  # the clinical columns are set explicitly below
-
-
 def _modality(table: pd.DataFrame, layer: str | None = None) -> ad.AnnData:
     obs = pd.DataFrame(index=table.index.astype(str))
     var = pd.DataFrame(index=table.columns.astype(str))
@@ -72,12 +69,15 @@ def build_cohort(clinical: pd.DataFrame, counts: pd.DataFrame | None = None,
             warnings.warn(str(ov), OverlapWarning, stacklevel=2)
         overlap[name] = {"n_patients": len(ov.shared), "n_clinical_without": len(ov.only_left)}
         modalities[name] = _modality(table, layer="counts" if name == "rna" else None)
-    mdata = md.MuData(modalities)
-    ordered = clinical.copy()
-    ordered.index = ordered.index.astype(str)
-    ordered = ordered.reindex(mdata.obs_names)
-    for column in ordered.columns:
-        mdata.obs[column] = ordered[column].to_numpy()
+    # the clinical columns are set explicitly below; the option is set for this block only
+    # (a library must not change the user's MuData settings)
+    with md.set_options(pull_on_update=False):
+        mdata = md.MuData(modalities)
+        ordered = clinical.copy()
+        ordered.index = ordered.index.astype(str)
+        ordered = ordered.reindex(mdata.obs_names)
+        for column in ordered.columns:
+            mdata.obs[column] = ordered[column].to_numpy()
     mdata.uns["overlap"] = overlap
     return mdata
 

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-import matplotlib
 
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402

@@ -10,9 +10,7 @@ import os
 from pathlib import Path
 from typing import Mapping, Sequence
 
-import matplotlib
 
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
