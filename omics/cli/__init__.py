@@ -19,7 +19,7 @@ import sys
 import warnings
 
 from omics import __version__
-from omics.data.validate import InputError
+from omics.data.errors import InputError
 
 
 #: Stages in the order of the analysis, so that ``omics --help`` reads like the pipeline.

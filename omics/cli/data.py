@@ -7,7 +7,7 @@ import warnings
 from pathlib import Path
 
 from omics.cli._common import add_command
-from omics.data.validate import InputError
+from omics.data.errors import InputError
 
 
 def _demo(args) -> int:

@@ -6,10 +6,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import pandas as pd
-
 from omics.cli._common import add_command, float_list, int_list
-from omics.data.validate import InputError
+from omics.data.errors import InputError
 
 
 def _patients_arg(text: str | None, file: str | None = None) -> list[str] | None:
@@ -59,6 +57,8 @@ def _reference_path(folder, sequence: str) -> Path:
 
 
 def _preprocess(args) -> int:
+    import pandas as pd
+
     from omics.data.io import write_table
     from omics.data.provenance import write_provenance
     from omics.imaging.io import read_image, read_manifest, write_image
@@ -144,6 +144,8 @@ def _extract(args) -> int:
 
 # --------------------------------------------------------------------------- icc
 def _read_many(paths: list[str]) -> pd.DataFrame:
+    import pandas as pd
+
     from omics.data.io import read_table
 
     frames = []
@@ -168,6 +170,8 @@ def _read_many(paths: list[str]) -> pd.DataFrame:
 
 def _read_failures(paths: list[str]) -> pd.DataFrame | None:
     """The failures.csv files of `omics extract`, gathered (None when none are given)."""
+    import pandas as pd
+
     if not paths:
         return None
     for path in paths:
@@ -227,6 +231,8 @@ def _icc(args) -> int:
 
 # --------------------------------------------------------------------------- rings / midslice
 def _rings(args) -> int:
+    import pandas as pd
+
     import numpy as np
     import SimpleITK as sitk
 
@@ -253,6 +259,8 @@ def _rings(args) -> int:
 
 
 def _midslice(args) -> int:
+    import pandas as pd
+
     import SimpleITK as sitk
 
     from omics.data.io import write_table

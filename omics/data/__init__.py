@@ -19,8 +19,8 @@ _EXPORTS = {
     "check_image_geometry": "readers", "detect_count_orientation": "readers", "group_labels": "readers",
     "read_clinical": "readers", "read_counts": "readers", "read_features": "readers", "read_gmt": "readers",
     "read_groups": "readers", "read_manifest": "readers", "read_matrix": "readers", "write_gmt": "readers",
-    "IdentifierWarning": "validate", "InputError": "validate", "OrientationWarning": "validate",
-    "OverlapWarning": "validate", "check_overlap": "validate", "select_patients": "validate",
+    "IdentifierWarning": "errors", "InputError": "errors", "OrientationWarning": "errors",
+    "OverlapWarning": "errors", "check_overlap": "validate", "select_patients": "validate",
 }
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS, globals())

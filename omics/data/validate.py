@@ -14,21 +14,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-
-class InputError(ValueError):
-    """Bad input: the message says what is wrong and where."""
-
-
-class OverlapWarning(UserWarning):
-    """Tables cover different patients; the analysis uses the overlap."""
-
-
-class OrientationWarning(UserWarning):
-    """A matrix's orientation was guessed from its shape alone."""
-
-
-class IdentifierWarning(UserWarning):
-    """Identifiers were changed on reading (surrounding white space removed)."""
+from omics.data.errors import IdentifierWarning, InputError, OrientationWarning, OverlapWarning  # noqa: F401 (re-exported)
 
 
 def _examples(values: Iterable, k: int = 5) -> str:
