@@ -152,30 +152,41 @@ def run_hybrid(args) -> int:
     return 0
 
 
+def add_resampling_options(parser) -> None:
+    """Options of the resampling that `omics consensus` and every `consensus-chunk` share:
+    features, K, resamples, shares, distance/linkage/scaling, patient axis, seed, jobs."""
+    parser.add_argument("features", help="patients × features table (first column: patient ID)")
+    parser.add_argument("--k", type=int_range, default=list(range(2, 7)), help="numbers of clusters, e.g. 2-6")
+    parser.add_argument("--reps", type=int, default=1000, help="number of resamples (of the whole run)")
+    parser.add_argument("--p-item", type=float, default=0.8, help="share of patients per resample")
+    parser.add_argument("--p-feature", type=float, default=1.0, help="share of features per resample")
+    _add_clustering_options(parser, "linkage of the tree grown on each resample")
+    _add_patient_options(parser)
+    parser.add_argument("--drop-constant", action="store_true",
+                        help="drop zero-variance features (listed in the output) instead of refusing them")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the resampling (the same for every chunk)")
+    parser.add_argument("--n-jobs", type=int, default=1, help="worker processes (results do not depend on it)")
+    parser.add_argument("--progress", action="store_true", help="show a progress bar")
+
+
+def add_finishing_options(parser) -> None:
+    """Options of the consensus statistics and labels (`omics consensus`, `consensus-merge`)."""
+    parser.add_argument("--final-linkage", choices=LINKAGES, default=None,
+                        help="linkage of the final tree on 1 - consensus (default: the resampling linkage)")
+    parser.add_argument("--pac-window", type=float, nargs=2, default=[0.1, 0.9], metavar=("X1", "X2"),
+                        help="consensus window of the PAC")
+    parser.add_argument("--min-size", type=int, default=None,
+                        help="smallest cluster a suggested K may hold (default: max(3, 5%% of patients))")
+    parser.add_argument("--name", default="", help="prefix of the figure files (e.g. the modality)")
+    parser.add_argument("--figures", default=None, help="folder of the figures (default: OUT/figures)")
+    parser.add_argument("--no-figures", action="store_true", help="write no figures")
+
+
 def register(subparsers) -> None:
     p = add_command(subparsers, "consensus", run_consensus,
                     help="consensus clustering of patients (ConsensusClusterPlus semantics)")
-    p.add_argument("features", help="patients × features table (first column: patient ID)")
-    p.add_argument("--k", type=int_range, default=list(range(2, 7)), help="numbers of clusters, e.g. 2-6")
-    p.add_argument("--reps", type=int, default=1000, help="number of resamples")
-    p.add_argument("--p-item", type=float, default=0.8, help="share of patients per resample")
-    p.add_argument("--p-feature", type=float, default=1.0, help="share of features per resample")
-    _add_clustering_options(p, "linkage of the tree grown on each resample")
-    p.add_argument("--final-linkage", choices=LINKAGES, default=None,
-                   help="linkage of the final tree on 1 - consensus (default: --linkage)")
-    p.add_argument("--pac-window", type=float, nargs=2, default=[0.1, 0.9], metavar=("X1", "X2"),
-                   help="consensus window of the PAC")
-    p.add_argument("--min-size", type=int, default=None,
-                   help="smallest cluster a suggested K may hold (default: max(3, 5%% of patients))")
-    _add_patient_options(p)
-    p.add_argument("--drop-constant", action="store_true",
-                   help="drop zero-variance features (listed in the output and provenance) instead of refusing them")
-    p.add_argument("--seed", type=int, default=0, help="seed of the resampling")
-    p.add_argument("--n-jobs", type=int, default=1, help="worker processes (results do not depend on it)")
-    p.add_argument("--name", default="", help="prefix of the figure files (e.g. the modality)")
-    p.add_argument("--figures", default=None, help="folder of the figures (default: OUT/figures)")
-    p.add_argument("--no-figures", action="store_true", help="write no figures")
-    p.add_argument("--progress", action="store_true", help="show a progress bar")
+    add_resampling_options(p)
+    add_finishing_options(p)
     p.add_argument("--out", required=True, help="output folder")
 
     p = add_command(subparsers, "hierarchical", run_hierarchical,

@@ -7,9 +7,8 @@ sums the chunks and writes exactly what ``omics consensus`` writes with the same
 
 from __future__ import annotations
 
-from omics.cli._common import add_command, int_range
-from omics.cli.cluster import _add_clustering_options, _add_patient_options, _drop_constant, _features
-from omics.cluster._options import LINKAGES
+from omics.cli._common import add_command
+from omics.cli.cluster import _drop_constant, _features, add_finishing_options, add_resampling_options
 
 
 def run_chunk(args) -> int:
@@ -54,32 +53,13 @@ def run_merge(args) -> int:
 def register(subparsers) -> None:
     p = add_command(subparsers, "consensus-chunk", run_chunk,
                     help="count one chunk of the resamples of `omics consensus` (one .npz per job)")
-    p.add_argument("features", help="patients × features table (first column: patient ID)")
+    add_resampling_options(p)
     p.add_argument("--chunk", type=int, required=True, help="which chunk, 0-based (0 … CHUNKS-1)")
     p.add_argument("--chunks", type=int, required=True, help="number of chunks the resamples are cut into")
-    p.add_argument("--k", type=int_range, default=list(range(2, 7)), help="numbers of clusters, e.g. 2-6")
-    p.add_argument("--reps", type=int, default=1000, help="number of resamples of the whole run")
-    p.add_argument("--p-item", type=float, default=0.8, help="share of patients per resample")
-    p.add_argument("--p-feature", type=float, default=1.0, help="share of features per resample")
-    _add_clustering_options(p, "linkage of the tree grown on each resample")
-    _add_patient_options(p)
-    p.add_argument("--drop-constant", action="store_true",
-                   help="drop zero-variance features instead of refusing them")
-    p.add_argument("--seed", type=int, default=0, help="seed of the resampling (the same for every chunk)")
-    p.add_argument("--n-jobs", type=int, default=1, help="worker processes (results do not depend on it)")
-    p.add_argument("--progress", action="store_true", help="show a progress bar")
     p.add_argument("--out", required=True, help="output .npz file of counts")
 
     p = add_command(subparsers, "consensus-merge", run_merge,
                     help="merge the chunks of `omics consensus-chunk` into the outputs of `omics consensus`")
     p.add_argument("chunks", nargs="+", help=".npz files of `omics consensus-chunk`, covering all resamples")
-    p.add_argument("--final-linkage", choices=LINKAGES, default=None,
-                   help="linkage of the final tree on 1 - consensus (default: the chunks' --linkage)")
-    p.add_argument("--pac-window", type=float, nargs=2, default=[0.1, 0.9], metavar=("X1", "X2"),
-                   help="consensus window of the PAC")
-    p.add_argument("--min-size", type=int, default=None,
-                   help="smallest cluster a suggested K may hold (default: max(3, 5%% of patients))")
-    p.add_argument("--name", default="", help="prefix of the figure files (e.g. the modality)")
-    p.add_argument("--figures", default=None, help="folder of the figures (default: OUT/figures)")
-    p.add_argument("--no-figures", action="store_true", help="write no figures")
-    p.add_argument("--out", required=True, help="output folder")
+    add_finishing_options(p)
+    p.add_argument("--out", required=True, help="output folder (the tables of `omics consensus`)")
