@@ -7,10 +7,6 @@ with RNA), in the file layout of docs/workflow-files.md.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
-import textwrap
 import warnings
 from pathlib import Path
 
@@ -126,55 +122,3 @@ def test_cli_errors_exit_2(demo_dir, tmp_path, capsys):
     assert main(["cindex", "--clinical", clin, *ENDPOINT, "--model", "a=age", "--compare", "a:b", "--n-boot", "0",
                  "--out", str(tmp_path)]) == 2
     assert "unknown model" in capsys.readouterr().err
-
-
-@pytest.mark.slow
-def test_snakemake_rules_on_demo(demo_dir, tmp_path):
-    """The survival rules alone, on the demo cohort and a truth-derived groups.csv."""
-    snakefile = tmp_path / "Snakefile"
-    snakefile.write_text(textwrap.dedent(f"""
-        import os
-        from snakemake.utils import validate
-        RESULTS = config["results"]; COHORT = config["cohort_dir"]; SEED = config["seed"]
-        TABLES = f"{{RESULTS}}/tables"; FIGURES = f"{{RESULTS}}/figures"
-        LOGS = f"{{RESULTS}}/logs"; PROVENANCE = f"{{RESULTS}}/provenance"
-        OMICS = config["omics_command"]
-        TARGETS = []
-        include: "{ROOT / 'snakemake' / 'rules' / 'survival.smk'}"
-        rule all:
-            default_target: True
-            input: TARGETS
-    """))
-    config = tmp_path / "config.yaml"
-    omics = Path(sys.executable).parent / "omics"
-    config.write_text(textwrap.dedent(f"""
-        results: {demo_dir / 'results'}
-        cohort_dir: {demo_dir}
-        seed: 1
-        omics_command: {omics}
-        inputs:
-          clinical: {demo_dir / 'clinical.csv'}
-          time: mfs_time
-          event: mfs_event
-        survival:
-          n_boot: 40
-          stepwise: false
-    """))
-    snakemake = shutil.which("snakemake", path=str(Path(sys.executable).parent))
-    proc = subprocess.run([snakemake, "-s", str(snakefile), "--configfile", str(config), "--cores", "2",
-                           "--quiet", "--directory", str(tmp_path)], capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    res = demo_dir / "results"
-    for rel in ["tables/survival/table1_characteristics/table_characteristics.md",
-                "tables/survival/table2_associations/table_association.md",
-                "tables/survival/table3_survival/table_survival.md",
-                "tables/survival/table4_cindex/table_models.md",
-                "tables/survival/table4_cindex/table_cindex.md",
-                "figures/survival/cindex.png", "figures/survival/km_all_hrf.png",
-                "figures/survival/km_rna_hybrid_binary.png", "logs/survival_table4.log"]:
-        assert (res / rel).exists(), rel
-    t3 = pd.read_csv(res / "tables/survival/table3_survival/survival_table_tidy.csv")
-    assert list(t3["level"]) == ["C_hRF", "A_hRF", "B_hRF"] and t3["multi_hr"].iloc[0] == 1.0
-    assert t3["multi_p"].notna().sum() == 2          # A_hRF and B_hRF vs C_hRF, adjusted
-    est = pd.read_csv(res / "tables/survival/table4_cindex/cindex.csv")
-    assert est["n_boot"].eq(40).all()

@@ -217,7 +217,8 @@ def register(subparsers) -> None:
 
     s = add_command(sub, "study", _study, "S1 analysis: seven ROIs, clinical and combined nomogram, DCA, SHAP")
     _common(s)
-    s.add_argument("--clinical-variables", default="age,sex,alp,ldh,pathological_fracture,metastasis")
+    s.add_argument("--clinical-variables", required=True,
+                   help="clinical columns screened for the clinical model (univariable P < 0.1), comma-separated")
     s.add_argument("--log", default="alp", help="clinical variables entered as natural logs")
     s.add_argument("--harmonization", default="none", choices=["none", "combat"])
     s.add_argument("--selector", default="mrmr+lasso")
