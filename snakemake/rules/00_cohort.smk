@@ -22,8 +22,8 @@ if "demo" in config:
         log:
             f"{LOGS}/demo_cohort.log",
         shell:
-            "{OMICS} demo --out {params.out:q} --n-patients {params.n_patients} --n-test {params.n_test} "
-            "--n-rna {params.n_rna} --n-genes {params.n_genes} --n-repeat {params.n_repeat} "
+            "{OMICS} demo --out {params.out:q} --n-patients {params.n_patients:q} --n-test {params.n_test:q} "
+            "--n-rna {params.n_rna:q} --n-genes {params.n_genes:q} --n-repeat {params.n_repeat:q} "
             "{params.full_size} --seed {SEED} > {log:q} 2>&1"
 
 

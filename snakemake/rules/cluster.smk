@@ -86,8 +86,8 @@ else:
         log:
             f"{LOGS}/cluster_consensus_{{modality}}_chunk{{chunk}}.log",
         shell:
-            "{OMICS} consensus-chunk {input:q} {params.options} --chunk {wildcards.chunk} "
-            "--chunks {params.chunks} --n-jobs {threads} --out {output:q} > {log:q} 2>&1"
+            "{OMICS} consensus-chunk {input:q} {params.options} --chunk {wildcards.chunk:q} "
+            "--chunks {params.chunks:q} --n-jobs {threads} --out {output:q} > {log:q} 2>&1"
 
     rule cluster_consensus:
         input:

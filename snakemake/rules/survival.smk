@@ -133,12 +133,13 @@ rule survival_km:
         args=_surv_common(),
         by=_by(_KM_GROUPINGS),
         require=lambda wc: quoted(*[w for c in _KM_COHORTS[wc.cohort] for w in ("--require", c)]),
+        prefix=lambda wc: f"{wc.cohort}_",
         figures=f"{FIGURES}/survival",
         out=lambda wc: f"{TABLES}/survival/km_{wc.cohort}",
     log:
         f"{LOGS}/survival_km_{{cohort}}.log",
     shell:
-        "{OMICS} km {params.args} {params.by} {params.require} --prefix {wildcards.cohort}_ "
+        "{OMICS} km {params.args} {params.by} {params.require} --prefix {params.prefix:q} "
         "--figures {params.figures:q} --out {params.out:q} > {log:q} 2>&1"
 
 

@@ -75,8 +75,8 @@ rule grid:
         "{OMICS} predict grid --features {input.features:q} --clinical {input.clinical:q} "
         "--outcome {params.outcome:q} --batch {params.batch:q} --centre {params.centre:q} "
         "--harmonization {params.harmonization:q} --selector {params.selector:q} "
-        "--classifier {params.classifier:q} --design {params.design:q} --n-features {params.n_features} "
-        "--inner-cv {params.inner_cv} --jobs {threads} --seed {SEED} --out {params.out:q} > {log:q} 2>&1"
+        "--classifier {params.classifier:q} --design {params.design:q} --n-features {params.n_features:q} "
+        "--inner-cv {params.inner_cv:q} --jobs {threads} --seed {SEED} --out {params.out:q} > {log:q} 2>&1"
 
 
 rule fit_model:
@@ -100,7 +100,7 @@ rule fit_model:
     shell:
         "{OMICS} predict fit --features {input.features:q} --clinical {input.clinical:q} "
         "--outcome {params.outcome:q} --batch {params.batch:q} --harmonization {params.harmonization:q} "
-        "--selector {params.selector:q} --classifier {params.classifier:q} --n-features {params.n_features} "
+        "--selector {params.selector:q} --classifier {params.classifier:q} --n-features {params.n_features:q} "
         "--shap --seed {SEED} --out {params.out:q} > {log:q} 2>&1"
 
 
@@ -151,6 +151,6 @@ rule study:
         "{OMICS} predict study --features {input.features:q} --clinical {input.clinical:q} "
         "--outcome {params.outcome:q} --batch {params.batch:q} --clinical-variables {params.variables:q} "
         "--log {params.log_vars:q} --harmonization {params.harmonization:q} --selector {params.selector:q} "
-        "--classifier {params.classifier:q} --n-features {params.n_features} --test-size {params.test_size} "
-        "--inner-cv {params.inner_cv} "
+        "--classifier {params.classifier:q} --n-features {params.n_features:q} --test-size {params.test_size:q} "
+        "--inner-cv {params.inner_cv:q} "
         "--jobs {threads} --seed {SEED} --out {params.out:q} > {log:q} 2>&1"
