@@ -183,6 +183,18 @@ def _check_sets(gene_sets) -> dict[str, list[str]]:
     return {str(k): list(dict.fromkeys(map(str, v))) for k, v in gene_sets.items()}
 
 
+def _check_set_sizes(sets: dict[str, list[str]], genes, min_size: int, max_size: int) -> None:
+    """Refuse gene sets of which none keeps min_size..max_size genes of the ranking (gseapy
+    would raise a bare LookupError), saying whether the identifiers may be of another kind."""
+    genes = set(map(str, genes))
+    shared = {name: len(genes.intersection(members)) for name, members in sets.items()}
+    if not any(min_size <= n <= max_size for n in shared.values()):
+        most = max(shared.values())
+        hint = "; are the gene identifiers of the same kind?" if not most else ""
+        raise InputError(f"gene sets: none has {min_size}-{max_size} genes of the DGE table "
+                         f"(at most {most} shared{hint})")
+
+
 def gsea_prerank(dge_table: pd.DataFrame, gene_sets, rank_by: str = "statistic",
                  min_size: int = 15, max_size: int = 500, permutations: int = 1000,
                  weight: float = 1.0, seed: int = 0, threads: int = 1) -> EnrichmentResult:
@@ -225,6 +237,7 @@ def gsea_prerank(dge_table: pd.DataFrame, gene_sets, rank_by: str = "statistic",
     rnk = ranking(dge, rank_by)
     if rnk.index.duplicated().any():
         raise InputError("DGE table: duplicated gene names")
+    _check_set_sizes(sets, rnk.index, min_size, max_size)
     res = gseapy.prerank(rnk=rnk, gene_sets=sets, min_size=min_size, max_size=max_size,
                          permutation_num=permutations, weight=weight, seed=seed,
                          threads=threads, outdir=None, no_plot=True, verbose=False)
