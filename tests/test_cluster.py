@@ -109,7 +109,7 @@ def test_anndata_and_array_inputs(data):
     adata = consensus_cluster(anndata.AnnData(X), k=[2, 3], reps=30, seed=1)
     np.testing.assert_array_equal(frame.consensus[3], adata.consensus[3])
     array = consensus_cluster(X.to_numpy(), k=[2, 3], reps=30, seed=1)
-    assert list(array.patients) == list(range(len(X)))
+    assert list(array.patients) == [str(i) for i in range(len(X))]  # the one converter: text IDs
 
 
 def test_feature_resampling_is_seeded_and_changes_the_result(data):
@@ -145,7 +145,7 @@ def test_delta_area_and_pac_definitions():
     c[2, 0] = c[0, 2] = 0.5
     c[2, 1] = c[1, 2] = 0.95
     assert proportion_ambiguous(c) == pytest.approx(1 / 3)
-    assert proportion_ambiguous(c, (0.04, 0.6)) == pytest.approx(2 / 3)
+    assert proportion_ambiguous(c, window=(0.04, 0.6)) == pytest.approx(2 / 3)
 
 
 def test_summarise_consensus_on_perfect_blocks():

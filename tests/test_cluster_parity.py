@@ -74,7 +74,7 @@ def test_final_labels_equal_ccp_up_to_relabelling(case, replayed):
 
 
 def test_area_delta_and_pac_from_ccp_matrices_are_exact(case):
-    result = summarise_consensus(case["consensus"], case["X"].index,
+    result = summarise_consensus(case["consensus"], patients=case["X"].index,
                                  final_linkage=case["options"]["final_linkage"])
     np.testing.assert_array_equal(result.summary["area"].to_numpy(), case["stats"]["area"].to_numpy())
     np.testing.assert_array_equal(result.summary["delta_area"].to_numpy(), case["stats"]["delta"].to_numpy())
@@ -89,7 +89,7 @@ def _cluster_mapping(r_classes: pd.Series, ours: pd.Series) -> dict:
 
 
 def test_item_and_cluster_consensus_equal_calcICL(case):
-    result = summarise_consensus(case["consensus"], case["X"].index,
+    result = summarise_consensus(case["consensus"], patients=case["X"].index,
                                  final_linkage=case["options"]["final_linkage"])
     for k in case["ks"]:
         mapping = _cluster_mapping(case["classes"][f"k{k}"], result.labels_for(k))

@@ -28,7 +28,7 @@ def test_suggested_k_skips_partitions_with_a_one_patient_cluster():
     # K = 3 splits off a single patient and is perfectly "stable" (PAC 0), as the issue's
     # K = 6 with sizes 65/44/28/15/5/1; K = 2 is slightly blurred, so plain PAC prefers K = 3
     consensus = {2: block_consensus([80, 78], noise=0.15), 3: block_consensus([80, 77, 1])}
-    result = summarise_consensus(consensus, [f"P{i}" for i in range(158)])
+    result = summarise_consensus(consensus, patients=[f"P{i}" for i in range(158)])
     assert result.summary.loc[3, "pac"] < result.summary.loc[2, "pac"]
     assert result.summary.loc[3, "min_cluster_size"] == 1
     assert not result.summary.loc[3, "admissible"] and result.summary.loc[2, "admissible"]
@@ -41,8 +41,8 @@ def test_suggested_k_skips_partitions_with_a_one_patient_cluster():
 def test_min_size_can_be_lowered_and_a_fixed_tiny_k_warns():
     consensus = {3: block_consensus([80, 77, 1])}
     with pytest.warns(SmallClusterWarning, match=r"K = 3 gives a cluster smaller than 8 patients"):
-        result = summarise_consensus(consensus, [f"P{i}" for i in range(158)])
+        result = summarise_consensus(consensus, patients=[f"P{i}" for i in range(158)])
     assert result.suggested_k == 3 and "no K tried" in result.suggested_k_rule
     ok = summarise_consensus({2: block_consensus([80, 78], noise=0.15), 3: block_consensus([80, 77, 1])},
-                             [f"P{i}" for i in range(158)], min_size=1)
+                             patients=[f"P{i}" for i in range(158)], min_size=1)
     assert ok.suggested_k == 3

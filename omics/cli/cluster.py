@@ -45,12 +45,14 @@ def _add_clustering_options(parser, linkage_help: str) -> None:
 
 
 def _drop_constant(features, path: str):
-    """Drop zero-variance features, saying which (for --drop-constant)."""
-    numeric = features.select_dtypes("number")
-    constant = [str(c) for c in numeric.columns[numeric.nunique(dropna=False) <= 1]]
+    """Drop zero-variance features (:func:`omics.cluster.drop_constant_features`), saying which
+    (for --drop-constant)."""
+    from omics.cluster import drop_constant_features
+
+    features, constant = drop_constant_features(features)
     if constant:
         print(f"{path}: dropped {len(constant)} constant feature(s): {', '.join(constant)}")
-    return features.drop(columns=constant), constant
+    return features, constant
 
 
 def run_consensus(args) -> int:
@@ -71,7 +73,8 @@ def run_consensus(args) -> int:
                                    progress=args.progress, source=args.features, min_size=args.min_size)
     for w in caught:
         print(f"warning: {w.message}", file=sys.stderr)
-    out = result.write(args.out)
+    result.write(args.out)
+    out = Path(args.out)
     if not args.no_figures:
         from omics.plotting.cluster import save_consensus_figures
 
@@ -89,14 +92,13 @@ def run_consensus(args) -> int:
 
 def run_hierarchical(args) -> int:
     from omics.cluster import hierarchical_cluster
-    from omics.data.io import write_table
     from omics.data.provenance import write_provenance
 
     features = _features(args.features, args)
     result = hierarchical_cluster(features, k=args.k, distance=args.distance, linkage=args.linkage,
                                   scale=args.scale, source=args.features)
     out = Path(args.out)
-    write_table(result.labels.rename_axis("patient_id"), out / "labels.csv")
+    result.write(out)
     params = {key: value for key, value in vars(args).items() if key not in ("handler", "command")}
     write_provenance(out, "hierarchical", params, inputs=[args.features])
     print(repr(result))
@@ -104,10 +106,7 @@ def run_hierarchical(args) -> int:
 
 
 def run_assign(args) -> int:
-    import pandas as pd
-
-    from omics.cluster import CentroidClassifier
-    from omics.data.io import write_table
+    from omics.cluster import assign_centroids
     from omics.data.provenance import write_provenance
     from omics.data.validate import InputError
 
@@ -118,18 +117,13 @@ def run_assign(args) -> int:
         raise InputError(f"{args.train}: {len(unlabelled)} training patient(s) have no label in "
                          f"{args.labels}: {', '.join(unlabelled[:5])}")
     new = _features(args.new, args, patients=None if args.clinical else train.index.append(labels.index))
-    model = CentroidClassifier(distance=args.distance, scale=args.scale).fit(train, labels.loc[train.index])
-    distances = model.transform(new)
-    table = pd.DataFrame({"cluster": model.predict(new)}, index=distances.index)
-    table = table.join(distances.add_prefix("distance_"))
-    table.index.name = "patient_id"
+    result = assign_centroids(train, labels.loc[train.index], new, distance=args.distance, scale=args.scale)
     out = Path(args.out)
-    write_table(table, out / "assignments.csv")
-    write_table(model.centroids_, out / "centroids.csv")
+    result.write(out)
     params = {key: value for key, value in vars(args).items() if key not in ("handler", "command")}
     write_provenance(out, "assign", params, inputs=[args.train, args.labels, args.new])
-    print(f"assigned {len(table)} patients: " +
-          ", ".join(f"{c} {n}" for c, n in table["cluster"].value_counts().sort_index().items()))
+    print(f"assigned {len(result.clusters)} patients: " +
+          ", ".join(f"{c} {n}" for c, n in result.clusters.value_counts().sort_index().items()))
     return 0
 
 
@@ -144,8 +138,7 @@ def run_hybrid(args) -> int:
     agreement = partition_agreement(a, b)
     out = Path(args.out)
     write_table(groups, out / "groups.csv")
-    write_table(agreement.to_frame(), out / "agreement.csv", index=False)
-    write_table(agreement.crosstab, out / "agreement_crosstab.csv")
+    agreement.write(out)
     params = {key: value for key, value in vars(args).items() if key not in ("handler", "command")}
     write_provenance(out, "hybrid", params, inputs=[args.a, args.b])
     print(repr(agreement))

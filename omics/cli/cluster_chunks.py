@@ -7,6 +7,8 @@ sums the chunks and writes exactly what ``omics consensus`` writes with the same
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from omics.cli._common import add_command
 from omics.cli.cluster import _drop_constant, _features, add_finishing_options, add_resampling_options
 
@@ -34,7 +36,8 @@ def run_merge(args) -> int:
 
     result = merge_consensus(args.chunks, final_linkage=args.final_linkage,
                              pac_window=tuple(args.pac_window), min_size=args.min_size)
-    out = result.write(args.out)
+    result.write(args.out)
+    out = Path(args.out)
     if not args.no_figures:
         from omics.plotting.cluster import save_consensus_figures
 

@@ -8,35 +8,24 @@ the patients at fault.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
 from omics.cluster._distance import pairwise_distance  # noqa: F401  (re-exported)
-from omics.data.validate import InputError, check_features, check_unique_ids
+from omics.data.validate import InputError
 from omics.cluster._options import DISTANCES, SCALINGS  # noqa: F401  (re-exported)
 
 
 
-def as_feature_frame(X: Any, source: str = "feature table") -> pd.DataFrame:
-    """Return a patients × features DataFrame from a DataFrame, an AnnData or an array.
+def drop_constant_features(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """``frame`` without its zero-variance numeric features, and their names (input unchanged).
 
-    The patient identifiers are the DataFrame index or the AnnData ``obs_names``; a plain
-    array gets ``0 … n-1``. Identifiers must be unique and the features numeric and finite.
+    Why: constant features carry no information about patient groups and make correlation
+    distances undefined; ``omics consensus --drop-constant`` drops them and lists them.
     """
-    if hasattr(X, "obs_names") and hasattr(X, "to_df"):  # AnnData without importing it
-        frame = X.to_df()
-    elif isinstance(X, pd.DataFrame):
-        frame = X
-    else:
-        array = np.asarray(X)
-        if array.ndim != 2:
-            raise InputError(f"{source}: expected a 2-D patients × features table, got shape {array.shape}")
-        frame = pd.DataFrame(array)
-    check_unique_ids(frame.index, source)
-    check_features(frame, source)
-    return frame
+    numeric = frame.select_dtypes("number")
+    constant = [str(c) for c in numeric.columns[numeric.nunique(dropna=False) <= 1]]
+    return frame.drop(columns=[c for c in frame.columns if str(c) in set(constant)]), constant
 
 
 def check_not_constant(frame: pd.DataFrame, source: str) -> None:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
 
-from omics.cluster._prepare import DISTANCES, SCALINGS, as_feature_frame, check_distance
+from omics._result import Result
+from omics.cluster._prepare import DISTANCES, SCALINGS, check_distance
+from omics.data.convert import as_samples_by_features
 from omics.data.validate import InputError
 
 
@@ -29,7 +34,55 @@ def _centroid_distance(values: np.ndarray, centroids: np.ndarray, distance: str)
     return np.sqrt((difference ** 2).sum(axis=2))
 
 
-class CentroidClassifier:
+@dataclass(frozen=True, repr=False)
+class CentroidAssignment(Result):
+    """New patients assigned to the nearest training centroid (see :meth:`CentroidClassifier.assign`).
+
+    Attributes
+    ----------
+    clusters : Series
+        Nearest cluster per new patient (index = patient ID).
+    distances : DataFrame
+        Patients × clusters: distance to every centroid.
+    centroids : DataFrame
+        Clusters × features, in the scaled space of the training patients.
+    params : dict
+        ``distance`` and ``scale`` of the classifier.
+    """
+
+    clusters: pd.Series
+    distances: pd.DataFrame
+    centroids: pd.DataFrame
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per new patient: ``cluster`` and ``distance_<cluster>`` columns."""
+        table = pd.DataFrame({"cluster": self.clusters}, index=self.distances.index)
+        table = table.join(self.distances.add_prefix("distance_"))
+        table.index.name = "patient_id"
+        return table
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Patients assigned per cluster (``cluster, n_patients``), every training cluster listed."""
+        counts = self.clusters.value_counts().reindex(self.centroids.index, fill_value=0)
+        return pd.DataFrame({"cluster": counts.index, "n_patients": counts.to_numpy().astype(int)})
+
+    def write(self, out_dir) -> dict[str, Path]:
+        """Write what ``omics assign`` writes: ``assignments.csv`` and ``centroids.csv``."""
+        from omics.data.io import write_table
+
+        out = Path(out_dir)
+        return {"assignments": write_table(self.to_frame(), out / "assignments.csv"),
+                "centroids": write_table(self.centroids, out / "centroids.csv")}
+
+    def _short(self) -> str:
+        counts = self.clusters.value_counts().sort_index()
+        return (f"{len(self.clusters)} patients, {self.params.get('distance')} distance: "
+                + ", ".join(f"{c} {n}" for c, n in counts.items()))
+
+
+class CentroidClassifier(ClassifierMixin, BaseEstimator):
     """Assign patients to the cluster whose training centroid is nearest.
 
     The centroid of a cluster is the mean feature vector of its training patients (after the
@@ -57,9 +110,12 @@ class CentroidClassifier:
     Crombé A, Lucchesi C et al. (2024) NPJ Precis Oncol 8 (doi 10.1038/s41698-024-00616-8):
     "the Pearson distance between each new observation and the centroid of each cluster".
     Tibshirani R, Hastie T, Narasimhan B, Chu G (2002) PNAS 99:6567–6572 (nearest centroids).
+
+    A scikit-learn estimator (``get_params``/``set_params``, ``clone``, ``score`` = accuracy);
+    unlike scikit-learn's, ``predict`` returns a Series labelled by patient ID.
     """
 
-    def __init__(self, distance: str = "pearson", scale: str = "none"):
+    def __init__(self, *, distance: str = "pearson", scale: str = "none"):
         self.distance = distance
         self.scale = scale
 
@@ -72,7 +128,7 @@ class CentroidClassifier:
         check_distance(self.distance)
         if self.scale not in SCALINGS:
             raise InputError(f"scale must be one of {SCALINGS}, got {self.scale!r}")
-        frame = as_feature_frame(X, "training features")
+        frame = as_samples_by_features(X, source="training features")
         if isinstance(labels, pd.Series):
             missing = frame.index.difference(labels.dropna().index)
             if len(missing):
@@ -102,7 +158,7 @@ class CentroidClassifier:
     def _scaled(self, X: Any) -> pd.DataFrame:
         if not hasattr(self, "centroids_"):
             raise RuntimeError("CentroidClassifier is not fitted; call fit() first")
-        frame = as_feature_frame(X, "new features")
+        frame = as_samples_by_features(X, source="new features")
         missing = self.features_.difference(frame.columns)
         if len(missing):
             raise InputError(f"new features: {len(missing)} training feature(s) are missing: "
@@ -128,7 +184,17 @@ class CentroidClassifier:
         return pd.Series(self.classes_[nearest], index=distances.index, name="cluster")
 
     def fit_predict(self, X: Any, labels: Any) -> pd.Series:
+        """Fit on ``X`` and ``labels``, then assign the same patients."""
         return self.fit(X, labels).predict(X)
+
+    def assign(self, X: Any) -> CentroidAssignment:
+        """Nearest cluster and distance to every centroid of each patient of ``X``, as a result
+        object (``.write(out)`` writes what ``omics assign`` writes)."""
+        distances = self.transform(X)
+        nearest = np.argmin(distances.to_numpy(), axis=1)
+        clusters = pd.Series(self.classes_[nearest], index=distances.index, name="cluster")
+        return CentroidAssignment(clusters=clusters, distances=distances, centroids=self.centroids_.copy(),
+                                  params={"distance": self.distance, "scale": self.scale})
 
     def __repr__(self) -> str:
         fitted = (f", {len(self.classes_)} clusters × {len(self.features_)} features"
@@ -136,4 +202,13 @@ class CentroidClassifier:
         return f"CentroidClassifier(distance={self.distance!r}, scale={self.scale!r}{fitted})"
 
 
-__all__ = ["CentroidClassifier", "DISTANCES"]
+def assign_centroids(train: Any, labels: pd.Series, new: Any, *, distance: str = "pearson",
+                     scale: str = "none") -> CentroidAssignment:
+    """Learn cluster centroids on ``train`` (labelled by ``labels``) and assign ``new`` patients.
+
+    The one-call form of ``CentroidClassifier(distance=…, scale=…).fit(train, labels).assign(new)``.
+    """
+    return CentroidClassifier(distance=distance, scale=scale).fit(train, labels).assign(new)
+
+
+__all__ = ["CentroidClassifier", "CentroidAssignment", "assign_centroids", "DISTANCES"]

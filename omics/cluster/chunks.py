@@ -26,6 +26,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from omics._result import Result
 from omics.cluster._resample import count_dtype, run_resamples
 from omics.cluster.consensus import ConsensusResult, _consensus_from_counts, _plan_resampling
 from omics.data.validate import InputError
@@ -48,7 +49,7 @@ def chunk_resamples(reps: int, chunk: int, chunks: int) -> range:
 
 
 @dataclass(frozen=True, repr=False)
-class ConsensusCounts:
+class ConsensusCounts(Result):
     """Co-sampling and co-clustering counts of a chunk of resamples (see :func:`consensus_counts`).
 
     Attributes
@@ -112,9 +113,10 @@ class ConsensusCounts:
                      meta=np.array(json.dumps(meta)))
         return path
 
-    def write(self, out_dir: str | os.PathLike) -> Path:
-        """Write ``counts.npz`` into ``out_dir``."""
-        return self.save(Path(out_dir) / "counts.npz")
+    def write(self, out_dir: str | os.PathLike) -> dict[str, Path]:
+        """Write ``counts.npz`` into ``out_dir`` (``omics consensus-chunk`` writes the same file
+        under the name given by ``--out``, through :meth:`save`)."""
+        return {"counts": self.save(Path(out_dir) / "counts.npz")}
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "ConsensusCounts":
@@ -134,18 +136,19 @@ class ConsensusCounts:
                    resamples=range(*meta["resamples"]), params=meta["params"],
                    input_digest=meta["input_digest"])
 
-    def __repr__(self) -> str:
+    def _short(self) -> str:
         r = self.resamples
-        return (f"ConsensusCounts({len(self.patients)} patients, K={list(self.ks)}, resamples "
+        return (f"{len(self.patients)} patients, K={list(self.ks)}, resamples "
                 f"{r.start}…{r.stop - 1} of {self.params.get('reps', '?')}, {self.cosampled.dtype} counts, "
-                f"{(self.cosampled.nbytes + self.coclustered.nbytes) / 2**20:.1f} MiB)")
+                f"{(self.cosampled.nbytes + self.coclustered.nbytes) / 2**20:.1f} MiB")
 
 
 def consensus_counts(X: Any, *, k: int | Iterable[int] = range(2, 7), reps: int = 1000,
                      resamples: range | tuple[int, int] | None = None, p_item: float = 0.8,
                      p_feature: float = 1.0, distance: str = "pearson", linkage: str = "average",
                      scale: str = "none", seed: int | None = None, n_jobs: int = 1,
-                     progress: bool = False, source: str = "feature table") -> ConsensusCounts:
+                     progress: bool = False, source: str = "feature table", layer: str | None = None,
+                     obsm: str | None = None) -> ConsensusCounts:
     """Co-sampling and co-clustering counts of a chunk of the resamples of a consensus clustering.
 
     The options are those of :func:`~omics.cluster.consensus_cluster` (``reps`` is the number
@@ -156,7 +159,8 @@ def consensus_counts(X: Any, *, k: int | Iterable[int] = range(2, 7), reps: int 
     Parameters
     ----------
     X
-        Patients × features DataFrame, AnnData or array (as for ``consensus_cluster``).
+        Patients × features DataFrame, AnnData (one MuData modality) or array, with ``layer``
+        / ``obsm`` as for ``consensus_cluster``.
     resamples
         The resample numbers of this chunk, a ``range`` or ``(start, stop)`` within
         ``0 … reps``; default all (see :func:`chunk_resamples`).
@@ -179,7 +183,8 @@ def consensus_counts(X: Any, *, k: int | Iterable[int] = range(2, 7), reps: int 
     if seed is None and len(chunk) != reps:
         raise InputError("seed: give a seed when counting a chunk of the resamples; every chunk "
                          "of one run must draw from the same seed")
-    plan = _plan_resampling(X, k, reps, p_item, p_feature, distance, linkage, scale, seed, None, source)
+    plan = _plan_resampling(X, k, reps, p_item, p_feature, distance, linkage, scale, seed, None, source,
+                            layer=layer, obsm=obsm)
     counted = run_resamples(plan.task, plan.resamples[chunk.start:chunk.stop], n_jobs, progress)
     cosampled, coclustered = plan.input_order(*counted)
     return ConsensusCounts(patients=plan.patients, ks=plan.task.ks, cosampled=cosampled,

@@ -34,10 +34,12 @@ import numpy as np
 import pandas as pd
 from scipy.spatial.distance import squareform
 
-from omics.cluster._prepare import (DISTANCES, as_feature_frame, check_distance, check_not_constant,
-                                    check_profiles, pairwise_distance, scale_features)
+from omics._result import Result
+from omics.cluster._prepare import (DISTANCES, check_distance, check_not_constant, check_profiles,
+                                    pairwise_distance, scale_features)
 from omics.cluster._resample import ResampleTask, run_resamples
 from omics.cluster._tree import check_linkage, cut_tree, letters, linkage_tree, rank_by_size
+from omics.data.convert import as_samples_by_features
 from omics.data.validate import InputError
 
 #: CCP's histogram: 100 bins on [0, 1].
@@ -48,7 +50,7 @@ CDF_BINS = 100
 # statistics of consensus matrices
 # ---------------------------------------------------------------------------------------------
 
-def consensus_cdf(consensus: np.ndarray, bins: int = CDF_BINS) -> np.ndarray:
+def consensus_cdf(consensus: np.ndarray, *, bins: int = CDF_BINS) -> np.ndarray:
     """CCP's consensus CDF: cumulative share of lower-triangle values up to each bin's upper edge.
 
     Reproduces ``hist(v, breaks = seq(0, 1, by = 1/bins))`` (right-closed bins, lowest
@@ -68,7 +70,7 @@ def consensus_cdf(consensus: np.ndarray, bins: int = CDF_BINS) -> np.ndarray:
     return np.cumsum(counts) / np.sum(counts)
 
 
-def cdf_area(cdf: np.ndarray, bins: int = CDF_BINS) -> float:
+def cdf_area(cdf: np.ndarray, *, bins: int = CDF_BINS) -> float:
     """Area under the CDF as CCP sums it: ``Σ_b cdf[b] · (break[b+1] − break[b])``, in order.
 
     References
@@ -93,7 +95,7 @@ def delta_area(areas: Sequence[float]) -> np.ndarray:
     return np.concatenate([areas[:1], (areas[1:] - areas[:-1]) / areas[:-1]])
 
 
-def proportion_ambiguous(consensus: np.ndarray, window: tuple[float, float] = (0.1, 0.9)) -> float:
+def proportion_ambiguous(consensus: np.ndarray, *, window: tuple[float, float] = (0.1, 0.9)) -> float:
     """PAC: ``F(x2) − F(x1)`` with ``F`` the empirical CDF of the lower-triangle consensus.
 
     References
@@ -149,7 +151,7 @@ class SmallClusterWarning(UserWarning):
     """A partition has a cluster below the minimum cluster size."""
 
 
-def min_cluster_size(n_patients: int, fraction: float = 0.05, floor: int = 3) -> int:
+def min_cluster_size(n_patients: int, *, fraction: float = 0.05, floor: int = 3) -> int:
     """Default minimum cluster size: ``max(3, ceil(5 % of the patients))``.
 
     Why: a cluster of 1–2 patients is an outlier, not a subtype — it cannot carry a
@@ -173,7 +175,7 @@ def _suggest_k(summary: pd.DataFrame, min_size: int) -> tuple[int, str]:
 
 
 @dataclass(frozen=True, repr=False)
-class ConsensusResult:
+class ConsensusResult(Result):
     """Consensus clustering of patients at several K (see :func:`consensus_cluster`).
 
     Attributes
@@ -187,7 +189,7 @@ class ConsensusResult:
         Patients × ``k{K}`` final cluster labels (``A`` = largest cluster).
     cdf : DataFrame
         K × 100 bin upper edges: CCP's consensus CDF.
-    summary : DataFrame
+    summary : DataFrame (property; stored as ``per_k``)
         Per K: ``area``, ``delta_area``, ``pac``, ``mean_cluster_consensus``,
         ``min_cluster_size`` and ``admissible`` (every cluster has at least the minimum
         cluster size, so the K may be suggested).
@@ -214,7 +216,7 @@ class ConsensusResult:
     consensus: dict[int, np.ndarray]
     labels: pd.DataFrame
     cdf: pd.DataFrame
-    summary: pd.DataFrame
+    per_k: pd.DataFrame
     item_consensus: pd.DataFrame
     cluster_consensus: pd.DataFrame
     trees: dict[int, np.ndarray]
@@ -223,6 +225,11 @@ class ConsensusResult:
     suggested_k_rule: str = SUGGESTED_K_RULE.format(min_size="the minimum")
     cosampled: np.ndarray | None = None
     params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Per K: area, delta area, PAC, mean cluster consensus, smallest cluster, admissible."""
+        return self.per_k
 
     def labels_for(self, k: int) -> pd.Series:
         """Final labels at ``k`` as a Series indexed by patient."""
@@ -249,30 +256,39 @@ class ConsensusResult:
             raise ValueError(f"what must be one of {sorted(views)}, got {what!r}")
         return views[what].copy()
 
-    def write(self, out_dir) -> Path:
+    def write(self, out_dir) -> dict[str, Path]:
         """Write the tables of ``omics consensus`` into ``out_dir`` (atomically): labels.csv,
-        summary.csv, cdf.csv, item_consensus.csv, cluster_consensus.csv, consensus_k<K>.csv."""
+        summary.csv, cdf.csv, item_consensus.csv, cluster_consensus.csv, consensus_k<K>.csv;
+        return ``{name: path}``."""
         from omics.data.io import write_table
 
         out = Path(out_dir)
-        write_table(self.labels.rename_axis("patient_id"), out / "labels.csv")
-        write_table(self.summary.reset_index(), out / "summary.csv", index=False)
-        write_table(self.cdf.reset_index(), out / "cdf.csv", index=False)
-        write_table(self.item_consensus, out / "item_consensus.csv", index=False)
-        write_table(self.cluster_consensus, out / "cluster_consensus.csv", index=False)
+        paths = {
+            "labels": write_table(self.labels.rename_axis("patient_id"), out / "labels.csv"),
+            "summary": write_table(self.summary.reset_index(), out / "summary.csv", index=False),
+            "cdf": write_table(self.cdf.reset_index(), out / "cdf.csv", index=False),
+            "item_consensus": write_table(self.item_consensus, out / "item_consensus.csv", index=False),
+            "cluster_consensus": write_table(self.cluster_consensus, out / "cluster_consensus.csv",
+                                             index=False),
+        }
         for k in self.ks:
-            write_table(self.consensus_frame(k).rename_axis("patient_id"), out / f"consensus_k{k}.csv")
-        return out
+            paths[f"consensus_k{k}"] = write_table(self.consensus_frame(k).rename_axis("patient_id"),
+                                                   out / f"consensus_k{k}.csv")
+        return paths
 
     def _check_k(self, k: int) -> None:
         if k not in self.ks:
             raise KeyError(f"K={k} was not computed; available K: {list(self.ks)}")
 
-    def __repr__(self) -> str:
+    def _short(self) -> str:
         p = self.params
-        head = (f"ConsensusResult({len(self.patients)} patients, K={self.ks[0]}..{self.ks[-1]}, "
+        return (f"{len(self.patients)} patients, K={self.ks[0]}..{self.ks[-1]}, "
                 f"{p.get('reps', '?')} resamples, p_item={p.get('p_item', '?')}, "
-                f"{p.get('distance', '?')}/{p.get('linkage', '?')}; suggested K={self.suggested_k})")
+                f"{p.get('distance', '?')}/{p.get('linkage', '?')}; suggested K={self.suggested_k}")
+
+    def __repr__(self) -> str:
+        # one line per K below the headline: the numbers a user picks K from, in a terminal
+        head = f"ConsensusResult({self._short()})"
         sizes = {k: "/".join(str(v) for v in self.labels[f"k{k}"].value_counts().sort_index())
                  for k in self.ks}
         rows = [f"  K={k}: area={r.area:.4f} delta={r.delta_area:+.4f} PAC={r.pac:.4f} "
@@ -295,7 +311,7 @@ def _final_partition(consensus: np.ndarray, canonical: np.ndarray, k: int, final
     return tree, rank_by_size(codes)
 
 
-def summarise_consensus(consensus: Mapping[int, np.ndarray], patients: Sequence | None = None,
+def summarise_consensus(consensus: Mapping[int, np.ndarray], *, patients: Sequence | None = None,
                         final_linkage: str = "average", pac_window: tuple[float, float] = (0.1, 0.9),
                         cosampled: np.ndarray | None = None, params: Mapping[str, Any] | None = None,
                         min_size: int | None = None) -> ConsensusResult:
@@ -356,7 +372,7 @@ def summarise_consensus(consensus: Mapping[int, np.ndarray], patients: Sequence 
             item_rows.append(pd.DataFrame({"k": k, "patient": patients, "cluster": names[c],
                                            "item_consensus": item[:, c]}))
         summary_rows.append({"k": k, "area": cdf_area(cdfs[k]),
-                             "pac": proportion_ambiguous(matrix, pac_window),
+                             "pac": proportion_ambiguous(matrix, window=pac_window),
                              "mean_cluster_consensus": float(np.nanmean(cluster)),
                              "min_cluster_size": int(sizes.min())})
     summary = pd.DataFrame(summary_rows).set_index("k")
@@ -375,7 +391,7 @@ def summarise_consensus(consensus: Mapping[int, np.ndarray], patients: Sequence 
     return ConsensusResult(
         patients=patients, ks=ks, consensus=matrices,
         labels=pd.DataFrame(labels, index=patients),
-        cdf=cdf, summary=summary,
+        cdf=cdf, per_k=summary,
         item_consensus=pd.concat(item_rows, ignore_index=True),
         cluster_consensus=pd.DataFrame(cluster_rows, columns=["k", "cluster", "size", "cluster_consensus"]),
         trees=trees, tree_patients=patients[canonical], suggested_k=suggested,
@@ -397,20 +413,22 @@ def _check_ks(k: int | Iterable[int]) -> tuple[int, ...]:
     return ks
 
 
-def consensus_cluster(X: Any, k: int | Iterable[int] = range(2, 7), reps: int = 1000,
+def consensus_cluster(X: Any, *, k: int | Iterable[int] = range(2, 7), reps: int = 1000,
                       p_item: float = 0.8, p_feature: float = 1.0, distance: str = "pearson",
                       linkage: str = "average", final_linkage: str | None = None,
                       scale: str = "none", seed: int | None = None, n_jobs: int = 1,
                       pac_window: tuple[float, float] = (0.1, 0.9),
                       resamples: Sequence[Sequence[int]] | None = None,
                       progress: bool = False, source: str = "feature table",
-                      min_size: int | None = None) -> ConsensusResult:
+                      min_size: int | None = None, layer: str | None = None,
+                      obsm: str | None = None) -> ConsensusResult:
     """Consensus hierarchical clustering of patients (ConsensusClusterPlus semantics).
 
     Parameters
     ----------
     X
-        Patients × features DataFrame (index = patient IDs), AnnData (``obs_names``) or array.
+        Patients × features DataFrame (index = patient IDs), AnnData or one MuData modality
+        (``obs_names``; ``mdata["rna"]``, never the whole MuData) or a 2-D array.
     k
         Numbers of clusters to evaluate (e.g. ``range(2, 7)``; CCP's ``maxK = 6``).
     reps
@@ -450,6 +468,9 @@ def consensus_cluster(X: Any, k: int | Iterable[int] = range(2, 7), reps: int = 
         Smallest cluster a suggested K may hold; default ``max(3, ceil(5 % of patients))``
         (:func:`min_cluster_size`). The suggested K never has a smaller cluster; a single
         requested K that does warns (:class:`SmallClusterWarning`).
+    layer, obsm
+        AnnData input only: cluster ``adata.layers[layer]`` or ``adata.obsm[obsm]`` (e.g.
+        ``"X_pca"``) instead of ``.X``.
 
     Returns
     -------
@@ -458,7 +479,8 @@ def consensus_cluster(X: Any, k: int | Iterable[int] = range(2, 7), reps: int = 
     Raises
     ------
     InputError
-        For NaN/inf or non-numeric features, constant features, duplicated IDs, fewer
+        For a whole MuData (pass one modality), NaN/inf or non-numeric features, constant
+        features, duplicated IDs, fewer
         patients than clusters, resamples too small to hold ``max(k)`` clusters, or unknown
         options.
 
@@ -473,7 +495,8 @@ def consensus_cluster(X: Any, k: int | Iterable[int] = range(2, 7), reps: int = 
     in class discovery. Sci Rep 4:6207.
     """
     final_linkage = linkage if final_linkage is None else check_linkage(final_linkage)
-    plan = _plan_resampling(X, k, reps, p_item, p_feature, distance, linkage, scale, seed, resamples, source)
+    plan = _plan_resampling(X, k, reps, p_item, p_feature, distance, linkage, scale, seed, resamples, source,
+                            layer=layer, obsm=obsm)
     cosampled, coclustered = plan.input_order(*run_resamples(plan.task, plan.resamples, n_jobs, progress))
     return _consensus_from_counts(plan.patients, plan.task.ks, cosampled, coclustered, params=plan.params,
                                   final_linkage=final_linkage, pac_window=pac_window, min_size=min_size)
@@ -497,8 +520,8 @@ class _ResamplingPlan:
 
 
 def _plan_resampling(X, k, reps, p_item, p_feature, distance, linkage, scale, seed, resamples,
-                     source) -> _ResamplingPlan:
-    frame = as_feature_frame(X, source)
+                     source, *, layer=None, obsm=None) -> _ResamplingPlan:
+    frame = as_samples_by_features(X, layer=layer, obsm=obsm, source=source)
     check_not_constant(frame, source)
     ks = _check_ks(k)
     check_distance(distance)
@@ -559,7 +582,7 @@ def _consensus_from_counts(patients: pd.Index, ks: Sequence[int], cosampled: np.
             matrix = coclustered[j] / cosampled
             matrix[cosampled == 0] = 0.0
             consensus[kk] = matrix
-    return summarise_consensus(consensus, patients, final_linkage=final_linkage,
+    return summarise_consensus(consensus, patients=patients, final_linkage=final_linkage,
                                pac_window=pac_window, cosampled=cosampled, params=params,
                                min_size=min_size)
 

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
 from scipy.spatial.distance import squareform
 
-from omics.cluster._prepare import (as_feature_frame, check_distance, check_not_constant, check_profiles,
-                                    pairwise_distance, scale_features)
+from omics._result import Result
+from omics.cluster._prepare import (check_distance, check_not_constant, check_profiles, pairwise_distance,
+                                    scale_features)
 from omics.cluster._tree import check_linkage, cut_tree, linkage_tree, relabel_by_size
+from omics.data.convert import as_samples_by_features
 from omics.data.validate import InputError
 
 
 @dataclass(frozen=True, repr=False)
-class HierarchicalResult:
+class HierarchicalResult(Result):
     """Hierarchical clustering of patients (see :func:`hierarchical_cluster`).
 
     Attributes
@@ -42,30 +45,48 @@ class HierarchicalResult:
         return self.labels[column]
 
     def to_frame(self) -> pd.DataFrame:
-        return self.labels.copy()
+        """Patients × ``k{K}`` labels (index ``patient_id``)."""
+        return self.labels.rename_axis("patient_id")
 
-    def __repr__(self) -> str:
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Cluster sizes: one row per K and cluster (``k, cluster, size``)."""
+        rows = [{"k": int(column[1:]), "cluster": cluster, "size": int(size)}
+                for column in self.labels.columns
+                for cluster, size in self.labels[column].value_counts().sort_index().items()]
+        return pd.DataFrame(rows, columns=["k", "cluster", "size"])
+
+    def write(self, out_dir) -> dict[str, Path]:
+        """Write ``labels.csv`` (what ``omics hierarchical`` writes) into ``out_dir``."""
+        from omics.data.io import write_table
+
+        return {"labels": write_table(self.to_frame(), Path(out_dir) / "labels.csv")}
+
+    def _short(self) -> str:
         sizes = "; ".join(f"{c}: " + "/".join(map(str, self.labels[c].value_counts().sort_index()))
                           for c in self.labels.columns)
         p = self.params
-        return (f"HierarchicalResult({len(self.labels)} patients, {p.get('distance')}/"
-                f"{p.get('linkage')}, scale={p.get('scale')}; sizes {sizes})")
+        return (f"{len(self.labels)} patients, {p.get('distance')}/{p.get('linkage')}, "
+                f"scale={p.get('scale')}; sizes {sizes}")
 
 
-def hierarchical_cluster(X: Any, k: int | Iterable[int] = 2, distance: str = "pearson",
+def hierarchical_cluster(X: Any, *, k: int | Iterable[int] = 2, distance: str = "pearson",
                          linkage: str = "average", scale: str = "none",
-                         source: str = "feature table") -> HierarchicalResult:
+                         source: str = "feature table", layer: str | None = None,
+                         obsm: str | None = None) -> HierarchicalResult:
     """Agglomerative clustering of patients cut into ``k`` groups (R ``hclust`` + ``cutree``).
 
     Parameters
     ----------
     X
-        Patients × features DataFrame, AnnData or array.
+        Patients × features DataFrame, AnnData (one MuData modality) or array.
     k
         Number(s) of clusters.
     distance, linkage, scale
         As in :func:`~omics.cluster.consensus_cluster` (the seed study used ``"pearson"``,
         ``"average"`` and ``"center-scale"`` for its deep features).
+    layer, obsm
+        AnnData input only: cluster ``layers[layer]`` or ``obsm[obsm]`` instead of ``.X``.
 
     Returns
     -------
@@ -79,7 +100,7 @@ def hierarchical_cluster(X: Any, k: int | Iterable[int] = 2, distance: str = "pe
     WIREs Data Min Knowl Discov 2:86–97.
     Crombé A, Lucchesi C et al. (2024) NPJ Precis Oncol 8 (doi 10.1038/s41698-024-00616-8).
     """
-    frame = as_feature_frame(X, source)
+    frame = as_samples_by_features(X, layer=layer, obsm=obsm, source=source)
     check_not_constant(frame, source)
     check_distance(distance)
     check_linkage(linkage)

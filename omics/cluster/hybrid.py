@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -11,6 +12,7 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 from scipy.stats import chi2_contingency
 
+from omics._result import Result
 from omics.data.validate import InputError, check_unique_ids
 
 HYBRID_SEPARATOR = "×"
@@ -56,7 +58,7 @@ def _resolve_level(level: str, categories: list[str], names: tuple[str, str], se
                      f"{', '.join(categories)}")
 
 
-def hybrid_groups(a: pd.Series, b: pd.Series, names: tuple[str, str] = ("hRF", "RNA"),
+def hybrid_groups(a: pd.Series, b: pd.Series, *, names: tuple[str, str] = ("hRF", "RNA"),
                   level: str | None = None, columns: tuple[str, str] | None = None,
                   separator: str = HYBRID_SEPARATOR) -> pd.DataFrame:
     """Cross two groupings into hybrid groups, exhaustive and binarised.
@@ -117,7 +119,7 @@ def hybrid_groups(a: pd.Series, b: pd.Series, names: tuple[str, str] = ("hRF", "
 
 
 @dataclass(frozen=True, repr=False)
-class PartitionAgreement:
+class PartitionAgreement(Result):
     """Agreement of two partitions of the same patients (see :func:`partition_agreement`).
 
     Attributes
@@ -149,15 +151,33 @@ class PartitionAgreement:
     n_dropped: int
 
     def to_frame(self) -> pd.DataFrame:
-        """One-row summary."""
+        """One-row table of the numbers (what ``agreement.csv`` holds)."""
         return pd.DataFrame([{"n_patients": self.n_patients, "n_dropped": self.n_dropped,
                               "chi2": self.chi2, "dof": self.dof, "p_value": self.p_value,
                               "adjusted_rand": self.adjusted_rand, "n_discordant": self.n_discordant}])
 
-    def __repr__(self) -> str:
-        return (f"PartitionAgreement({self.n_patients} patients, {self.n_dropped} dropped; "
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The same one-row table as :meth:`to_frame` (the cross-table is ``.crosstab``)."""
+        return self.to_frame()
+
+    def write(self, out_dir) -> dict[str, Path]:
+        """Write what ``omics hybrid`` writes besides groups.csv: ``agreement.csv`` and
+        ``agreement_crosstab.csv``."""
+        from omics.data.io import write_table
+
+        out = Path(out_dir)
+        return {"agreement": write_table(self.to_frame(), out / "agreement.csv", index=False),
+                "crosstab": write_table(self.crosstab, out / "agreement_crosstab.csv")}
+
+    def _short(self) -> str:
+        return (f"{self.n_patients} patients, {self.n_dropped} dropped; "
                 f"chi2={self.chi2:.3f} (df {self.dof}), p={self.p_value:.3g}, "
-                f"ARI={self.adjusted_rand:.3f}, discordant={self.n_discordant})\n{self.crosstab}")
+                f"ARI={self.adjusted_rand:.3f}, discordant={self.n_discordant}")
+
+    def __repr__(self) -> str:
+        # the cross-table below the numbers: what a reader checks first
+        return f"PartitionAgreement({self._short()})\n{self.crosstab}"
 
 
 def partition_agreement(a: pd.Series, b: pd.Series) -> PartitionAgreement:

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
+from omics._result import Result
+
 if TYPE_CHECKING:  # pandas, numpy and omics.data load on first use: `omics --help` stays fast
     import pandas as pd
 
@@ -36,7 +38,7 @@ FEATURE_KINDS = ("features", "handcrafted", "cae", "hscae")
 
 
 @dataclass(repr=False)
-class ClusterInput:
+class ClusterInput(Result):
     """What :func:`cluster_input` returns.
 
     Attributes
@@ -88,27 +90,24 @@ class ClusterInput:
         written["steps"] = write_table(self.summary, out / "steps.csv", index=False)
         return written
 
-    def __repr__(self) -> str:
+    def _short(self) -> str:
         n, p = self.matrix.shape
         done = "; ".join(f"{s['step']} ({s['detail']})" if s["detail"] else s["step"] for s in self.steps)
-        return f"ClusterInput(kind={self.kind!r}, {n} patients × {p} features; {done})"
+        return f"kind={self.kind!r}, {n} patients × {p} features; {done}"
 
 
-def _as_frame(data, source: str) -> pd.DataFrame:
-    """A samples × features DataFrame from a DataFrame or an AnnData (observations = patients)."""
-    import numpy as np
-    import pandas as pd
-
+def _as_frame(data, source: str, layer: str | None = None) -> pd.DataFrame:
+    """A samples × features DataFrame (text IDs and feature names) through the one converter
+    (DataFrame, AnnData or one MuData modality; a whole MuData is refused naming its modalities).
+    Values are checked later, per kind."""
+    from omics.data.convert import as_samples_by_features
     from omics.data.validate import InputError
-    if isinstance(data, pd.DataFrame):
-        frame = data.copy()
-    elif hasattr(data, "obs_names") and hasattr(data, "var_names") and hasattr(data, "X"):
-        x = data.X.toarray() if hasattr(data.X, "toarray") else np.asarray(data.X)
-        frame = pd.DataFrame(x, index=list(data.obs_names), columns=list(data.var_names))
-    else:
+
+    import pandas as pd
+    if not isinstance(data, pd.DataFrame) and not hasattr(data, "obs_names"):
         raise InputError(f"{source}: expected a pandas DataFrame or an AnnData (patients × features), "
                          f"got {type(data).__name__}")
-    frame.index = frame.index.astype(str)
+    frame = as_samples_by_features(data, layer=layer, source=source, numeric=False)
     frame.columns = frame.columns.astype(str)
     return frame
 
@@ -164,7 +163,7 @@ def _drop_constant(frame: pd.DataFrame, steps: list[dict]) -> pd.DataFrame:
 def cluster_input(data, *, kind: str, batch=None, covariates=None, group=None,
                   batch_method: str = "combat-seq", n_top: int | None = 2000,
                   variability: str = "variance", min_count: float = 10, min_total_count: float = 15,
-                  source: str = "data") -> ClusterInput:
+                  source: str = "data", layer: str | None = None) -> ClusterInput:
     """Turn one modality's data into the patients × features matrix that clustering takes.
 
     Parameters
@@ -195,6 +194,8 @@ def cluster_input(data, *, kind: str, batch=None, covariates=None, group=None,
         ``filterByExpr`` thresholds (``counts``).
     source
         Name of the data in messages (e.g. the file).
+    layer
+        AnnData input only: read ``adata.layers[layer]`` (e.g. ``"counts"``) instead of ``.X``.
 
     Returns
     -------
@@ -217,7 +218,7 @@ def cluster_input(data, *, kind: str, batch=None, covariates=None, group=None,
     from omics.data.validate import InputError, check_features
     if kind not in KINDS:
         raise InputError(f"unknown modality kind {kind!r}; use one of {', '.join(KINDS)}")
-    frame = _as_frame(data, source)
+    frame = _as_frame(data, source, layer)
     steps = [{"step": "read", "detail": source, "n_patients": frame.shape[0], "n_features": frame.shape[1]}]
     if kind == "counts":
         return _from_counts(frame, steps, batch=batch, group=group, batch_method=batch_method,

@@ -88,9 +88,9 @@ def deep_groups(features: pd.DataFrame, cohort: pd.Series, *, training: str = "t
     DeepGroups
     """
     from omics.cluster import CentroidClassifier, hierarchical_cluster
-    from omics.cluster._prepare import as_feature_frame
+    from omics.data.convert import as_samples_by_features
 
-    frame = as_feature_frame(features, "deep features")
+    frame = as_samples_by_features(features, source="deep features")
     frame.index = frame.index.astype(str)
     cohort = cohort.set_axis(cohort.index.astype(str)).reindex(frame.index)
     if cohort.isna().any():

@@ -63,15 +63,45 @@ def consensus_heatmap(result, k: int) -> plt.Figure:
     return fig
 
 
-def cdf_plot(result) -> plt.Figure:
-    """Consensus CDF per K (CCP: cumulative share of lower-triangle values per 0.01 bin)."""
-    fig, ax = plt.subplots(figsize=(5.5, 4.2))
-    cmap = plt.get_cmap("viridis", len(result.ks))
-    for i, k in enumerate(result.ks):
-        ax.step(result.cdf.columns.astype(float), result.cdf.loc[k].to_numpy(), where="post",
+def draw_cdf(cdf, *, ax) -> None:
+    """Draw CCP's consensus CDF curves on ``ax`` from a K × bin-upper-edge table
+    (``ConsensusResult.cdf``, or ``uns[key]["cdf"]`` written by :func:`omics.tl.consensus_cluster`)."""
+    import matplotlib
+
+    ks = list(cdf.index)
+    cmap = matplotlib.colormaps["viridis"].resampled(len(ks))
+    for i, k in enumerate(ks):
+        ax.step(cdf.columns.astype(float), cdf.loc[k].to_numpy(), where="post",
                 color=cmap(i), lw=1.6, label=f"K = {k}")
     ax.set(xlim=(0, 1), ylim=(0, 1.02), xlabel="consensus index", ylabel="CDF", title="consensus CDF")
     ax.legend(fontsize=8, frameon=False, loc="lower right")
+
+
+def draw_consensus_matrix(matrix: np.ndarray, labels: np.ndarray, *, ax, title: str = "") -> None:
+    """Draw a consensus matrix already in display order on ``ax``, with a cluster colour bar
+    above it (an inset) and a colour scale; ``labels`` are the clusters in the same order."""
+    names = sorted(set(labels), key=str)
+    codes = np.array([names.index(x) for x in labels])
+    image = ax.imshow(matrix, cmap=CONSENSUS_CMAP, vmin=0, vmax=1, aspect="auto", interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel(f"{len(labels)} patients")
+    bar = ax.inset_axes((0.0, 1.01, 1.0, 0.04))
+    bar.imshow(codes[None, :], aspect="auto", interpolation="nearest",
+               cmap=ListedColormap([_colour(i) for i in range(len(names))]), vmin=-0.5, vmax=len(names) - 0.5)
+    bar.set_axis_off()
+    ax.figure.colorbar(image, ax=ax, label="consensus", fraction=0.046, pad=0.02)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=_colour(i)) for i in range(len(names))]
+    ax.legend(handles, [f"{n} ({int((labels == n).sum())})" for n in names], loc="lower left",
+              bbox_to_anchor=(0.0, 1.06), fontsize=7, frameon=False, ncol=min(len(names), 6))
+    if title:
+        ax.set_title(title, pad=28)
+
+
+def cdf_plot(result) -> plt.Figure:
+    """Consensus CDF per K (CCP: cumulative share of lower-triangle values per 0.01 bin)."""
+    fig, ax = plt.subplots(figsize=(5.5, 4.2))
+    draw_cdf(result.cdf, ax=ax)
     return fig
 
 
@@ -123,7 +153,7 @@ def item_consensus_plot(result, k: int) -> plt.Figure:
     return fig
 
 
-def save_consensus_figures(result, out_dir: str | Path, prefix: str = "", ks=None, dpi: int = 120
+def save_consensus_figures(result, out_dir: str | Path, *, prefix: str = "", ks=None, dpi: int = 120
                            ) -> list[Path]:
     """Write every consensus figure as PNG into ``out_dir`` (atomically); return the paths.
 
