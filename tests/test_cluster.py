@@ -316,3 +316,60 @@ def test_demo_cohort_rna_groups_are_recovered_as_a_and_b():
     labels = result.labels_for(2)
     assert adjusted_rand_score(truth, labels) == 1.0
     assert set(truth[labels == "A"]) == {"RA"}
+
+
+# ------------------------------------------------------------------ one result vocabulary
+
+def test_results_write_what_the_cli_writes(data, tmp_path):
+    X, truth = data
+    consensus = consensus_cluster(X, k=[2, 3], reps=20, seed=1)
+    written = consensus.write(tmp_path / "cc")
+    assert {p.name for p in written.values()} == {"labels.csv", "summary.csv", "cdf.csv", "item_consensus.csv",
+                                                 "cluster_consensus.csv", "consensus_k2.csv", "consensus_k3.csv"}
+    assert consensus.summary is consensus.per_k and "<table" in consensus._repr_html_()
+
+    tree = hierarchical_cluster(X, k=[2, 3])
+    assert tree.write(tmp_path / "h")["labels"].name == "labels.csv"
+    back = pd.read_csv(tmp_path / "h" / "labels.csv", index_col="patient_id")
+    assert back["k3"].tolist() == tree.labels["k3"].tolist()
+    sizes = tree.summary
+    assert sizes.groupby("k")["size"].sum().tolist() == [len(X), len(X)]
+    assert repr(tree).startswith("HierarchicalResult(") and "\n" not in repr(tree)
+
+    agreement = partition_agreement(tree.labels_for(2), tree.labels_for(3))
+    paths = agreement.write(tmp_path / "a")
+    assert sorted(p.name for p in paths.values()) == ["agreement.csv", "agreement_crosstab.csv"]
+    assert agreement.summary.shape == (1, 7)
+
+
+def test_assign_centroids_result_and_estimator_protocol(data, tmp_path):
+    from sklearn.base import clone
+
+    from omics.cluster import CentroidAssignment, assign_centroids
+
+    X, truth = data
+    labels = pd.Series(relabel_by_size(truth.to_numpy()), index=X.index)
+    result = assign_centroids(X.iloc[:20], labels.iloc[:20], X.iloc[20:], distance="pearson")
+    model = CentroidClassifier(distance="pearson").fit(X.iloc[:20], labels.iloc[:20])
+    assert isinstance(result, CentroidAssignment)
+    pd.testing.assert_series_equal(result.clusters, model.predict(X.iloc[20:]))
+    table = result.to_frame()
+    assert table.index.name == "patient_id" and list(table.columns[1:]) == [f"distance_{c}" for c in model.classes_]
+    assert result.summary["n_patients"].sum() == 10
+    assert {p.name for p in result.write(tmp_path).values()} == {"assignments.csv", "centroids.csv"}
+    # a scikit-learn estimator: parameters, clone, accuracy score; predict keeps patient IDs
+    assert model.get_params() == {"distance": "pearson", "scale": "none"}
+    assert clone(model).set_params(scale="center").scale == "center"
+    assert model.score(X.iloc[20:], labels.iloc[20:]) == 1.0
+    with pytest.raises(TypeError):
+        CentroidClassifier("pearson")  # options are keyword-only
+
+
+def test_drop_constant_features_lists_what_it_drops(data):
+    from omics.cluster import drop_constant_features
+
+    X, _ = data
+    flat = X.assign(flat=1.0, also=0.0)
+    kept, dropped = drop_constant_features(flat)
+    assert dropped == ["flat", "also"] and list(kept.columns) == list(X.columns)
+    assert "flat" in flat.columns  # the input is not modified

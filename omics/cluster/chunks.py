@@ -148,7 +148,7 @@ def consensus_counts(X: Any, *, k: int | Iterable[int] = range(2, 7), reps: int 
                      p_feature: float = 1.0, distance: str = "pearson", linkage: str = "average",
                      scale: str = "none", seed: int | None = None, n_jobs: int = 1,
                      progress: bool = False, source: str = "feature table", layer: str | None = None,
-                     obsm: str | None = None) -> ConsensusCounts:
+                     obsm: str | None = None, sample_ids: Iterable | None = None) -> ConsensusCounts:
     """Co-sampling and co-clustering counts of a chunk of the resamples of a consensus clustering.
 
     The options are those of :func:`~omics.cluster.consensus_cluster` (``reps`` is the number
@@ -160,7 +160,7 @@ def consensus_counts(X: Any, *, k: int | Iterable[int] = range(2, 7), reps: int 
     ----------
     X
         Patients × features DataFrame, AnnData (one MuData modality) or array, with ``layer``
-        / ``obsm`` as for ``consensus_cluster``.
+        / ``obsm`` (and ``sample_ids``, the orientation check) as for ``consensus_cluster``.
     resamples
         The resample numbers of this chunk, a ``range`` or ``(start, stop)`` within
         ``0 … reps``; default all (see :func:`chunk_resamples`).
@@ -184,7 +184,7 @@ def consensus_counts(X: Any, *, k: int | Iterable[int] = range(2, 7), reps: int 
         raise InputError("seed: give a seed when counting a chunk of the resamples; every chunk "
                          "of one run must draw from the same seed")
     plan = _plan_resampling(X, k, reps, p_item, p_feature, distance, linkage, scale, seed, None, source,
-                            layer=layer, obsm=obsm)
+                            layer=layer, obsm=obsm, sample_ids=sample_ids)
     counted = run_resamples(plan.task, plan.resamples[chunk.start:chunk.stop], n_jobs, progress)
     cosampled, coclustered = plan.input_order(*counted)
     return ConsensusCounts(patients=plan.patients, ks=plan.task.ks, cosampled=cosampled,

@@ -421,7 +421,7 @@ def consensus_cluster(X: Any, *, k: int | Iterable[int] = range(2, 7), reps: int
                       resamples: Sequence[Sequence[int]] | None = None,
                       progress: bool = False, source: str = "feature table",
                       min_size: int | None = None, layer: str | None = None,
-                      obsm: str | None = None) -> ConsensusResult:
+                      obsm: str | None = None, sample_ids: Iterable | None = None) -> ConsensusResult:
     """Consensus hierarchical clustering of patients (ConsensusClusterPlus semantics).
 
     Parameters
@@ -471,6 +471,9 @@ def consensus_cluster(X: Any, *, k: int | Iterable[int] = range(2, 7), reps: int
     layer, obsm
         AnnData input only: cluster ``adata.layers[layer]`` or ``adata.obsm[obsm]`` (e.g.
         ``"X_pca"``) instead of ``.X``.
+    sample_ids
+        Known patient IDs (e.g. the clinical table's): a table whose columns, not rows, match
+        them is refused as transposed instead of clustering features.
 
     Returns
     -------
@@ -479,7 +482,7 @@ def consensus_cluster(X: Any, *, k: int | Iterable[int] = range(2, 7), reps: int
     Raises
     ------
     InputError
-        For a whole MuData (pass one modality), NaN/inf or non-numeric features, constant
+        For a whole MuData (pass one modality), a transposed table, NaN/inf or non-numeric features, constant
         features, duplicated IDs, fewer
         patients than clusters, resamples too small to hold ``max(k)`` clusters, or unknown
         options.
@@ -496,7 +499,7 @@ def consensus_cluster(X: Any, *, k: int | Iterable[int] = range(2, 7), reps: int
     """
     final_linkage = linkage if final_linkage is None else check_linkage(final_linkage)
     plan = _plan_resampling(X, k, reps, p_item, p_feature, distance, linkage, scale, seed, resamples, source,
-                            layer=layer, obsm=obsm)
+                            layer=layer, obsm=obsm, sample_ids=sample_ids)
     cosampled, coclustered = plan.input_order(*run_resamples(plan.task, plan.resamples, n_jobs, progress))
     return _consensus_from_counts(plan.patients, plan.task.ks, cosampled, coclustered, params=plan.params,
                                   final_linkage=final_linkage, pac_window=pac_window, min_size=min_size)
@@ -520,8 +523,8 @@ class _ResamplingPlan:
 
 
 def _plan_resampling(X, k, reps, p_item, p_feature, distance, linkage, scale, seed, resamples,
-                     source, *, layer=None, obsm=None) -> _ResamplingPlan:
-    frame = as_samples_by_features(X, layer=layer, obsm=obsm, source=source)
+                     source, *, layer=None, obsm=None, sample_ids=None) -> _ResamplingPlan:
+    frame = as_samples_by_features(X, layer=layer, obsm=obsm, source=source, sample_ids=sample_ids)
     check_not_constant(frame, source)
     ks = _check_ks(k)
     check_distance(distance)

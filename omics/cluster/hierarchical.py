@@ -73,7 +73,7 @@ class HierarchicalResult(Result):
 def hierarchical_cluster(X: Any, *, k: int | Iterable[int] = 2, distance: str = "pearson",
                          linkage: str = "average", scale: str = "none",
                          source: str = "feature table", layer: str | None = None,
-                         obsm: str | None = None) -> HierarchicalResult:
+                         obsm: str | None = None, sample_ids: Iterable | None = None) -> HierarchicalResult:
     """Agglomerative clustering of patients cut into ``k`` groups (R ``hclust`` + ``cutree``).
 
     Parameters
@@ -87,6 +87,8 @@ def hierarchical_cluster(X: Any, *, k: int | Iterable[int] = 2, distance: str = 
         ``"average"`` and ``"center-scale"`` for its deep features).
     layer, obsm
         AnnData input only: cluster ``layers[layer]`` or ``obsm[obsm]`` instead of ``.X``.
+    sample_ids
+        Known patient IDs: a table whose columns match them is refused as transposed.
 
     Returns
     -------
@@ -100,7 +102,7 @@ def hierarchical_cluster(X: Any, *, k: int | Iterable[int] = 2, distance: str = 
     WIREs Data Min Knowl Discov 2:86–97.
     Crombé A, Lucchesi C et al. (2024) NPJ Precis Oncol 8 (doi 10.1038/s41698-024-00616-8).
     """
-    frame = as_samples_by_features(X, layer=layer, obsm=obsm, source=source)
+    frame = as_samples_by_features(X, layer=layer, obsm=obsm, source=source, sample_ids=sample_ids)
     check_not_constant(frame, source)
     check_distance(distance)
     check_linkage(linkage)

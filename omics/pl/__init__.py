@@ -11,6 +11,7 @@ from omics._lazy import lazy_exports
 
 _EXPORTS: dict[str, str] = {
     # cluster (omics.pl._cluster)
+    "consensus_heatmap": "_cluster", "consensus_cdf": "_cluster",
     # expression, rnaseq, harmonize (omics.pl._expression)
     # survival, stats (omics.pl._survival)
 }

@@ -92,10 +92,10 @@ def draw_consensus_matrix(matrix: np.ndarray, labels: np.ndarray, *, ax, title: 
     bar.set_axis_off()
     ax.figure.colorbar(image, ax=ax, label="consensus", fraction=0.046, pad=0.02)
     handles = [plt.Rectangle((0, 0), 1, 1, color=_colour(i)) for i in range(len(names))]
-    ax.legend(handles, [f"{n} ({int((labels == n).sum())})" for n in names], loc="lower left",
-              bbox_to_anchor=(0.0, 1.06), fontsize=7, frameon=False, ncol=min(len(names), 6))
+    ax.legend(handles, [f"{n} ({int((labels == n).sum())})" for n in names], loc="upper center",
+              bbox_to_anchor=(0.5, -0.06), fontsize=7, frameon=False, ncol=min(len(names), 6))
     if title:
-        ax.set_title(title, pad=28)
+        ax.set_title(title, pad=14)
 
 
 def cdf_plot(result) -> plt.Figure:

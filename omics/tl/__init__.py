@@ -11,6 +11,8 @@ from omics._lazy import lazy_exports
 
 _EXPORTS: dict[str, str] = {
     # cluster (omics.tl._cluster)
+    "consensus_cluster": "_cluster", "hierarchical_cluster": "_cluster", "assign_centroids": "_cluster",
+    "hybrid_groups": "_cluster",
     # expression, rnaseq, harmonize (omics.tl._expression)
     # survival, stats (omics.tl._survival)
 }
