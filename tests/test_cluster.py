@@ -373,3 +373,20 @@ def test_drop_constant_features_lists_what_it_drops(data):
     kept, dropped = drop_constant_features(flat)
     assert dropped == ["flat", "also"] and list(kept.columns) == list(X.columns)
     assert "flat" in flat.columns  # the input is not modified
+
+
+def test_group_modalities_writes_what_omics_groups_writes(tmp_path):
+    from omics.cluster import group_modalities, modality_groups
+
+    a = pd.Series(list("AABBA"), index=[f"p{i}" for i in range(5)])
+    b = pd.Series(list("ABBBA"), index=[f"p{i}" for i in range(5)])
+    result = group_modalities({"MRI": a, "RNA": b}, hybrids=[("MRI", "RNA")])
+    pd.testing.assert_frame_equal(result.to_frame(), modality_groups({"MRI": a, "RNA": b}, hybrids=[("MRI", "RNA")]))
+    assert result.summary[["modality_a", "modality_b"]].iloc[0].tolist() == ["MRI", "RNA"]
+    assert result.summary["n_patients"].iloc[0] == 5
+    names = sorted(p.name for p in result.write(tmp_path).values())
+    assert names == ["agreement.csv", "agreement_MRI_RNA.csv", "groups.csv"]
+    alone = group_modalities({"MRI": a})
+    assert alone.summary.empty and [p.name for p in alone.write(tmp_path / "one").values()] == ["groups.csv"]
+    with pytest.raises(InputError, match="not a hybrid"):
+        group_modalities({"MRI": a, "RNA": b}, levels={("MRI", "RNA"): "A_MRI×A_RNA"})

@@ -4,7 +4,7 @@
 handcrafted, cae, hscae) into the patients × features matrix that ``omics consensus`` takes;
 ``groups`` gathers every modality's cluster labels and the hybrids of chosen pairs into one
 groups table. Thin wrappers over :func:`omics.cluster.cluster_input` and
-:func:`omics.cluster.modality_groups`.
+:func:`omics.cluster.group_modalities`.
 """
 
 from __future__ import annotations
@@ -83,9 +83,7 @@ def _suggested_column(labels_path: str, name: str) -> str:
 
 
 def run_groups(args) -> int:
-    from omics.cluster.hybrid import partition_agreement
-    from omics.cluster.inputs import hybrid_column, modality_groups
-    from omics.data.io import write_table
+    from omics.cluster.inputs import group_modalities
     from omics.data.provenance import write_provenance
     from omics.data.readers import group_labels, read_groups
     from omics.data.validate import InputError
@@ -101,18 +99,9 @@ def run_groups(args) -> int:
     unknown = [pair for pair in levels if pair not in hybrids]
     if unknown:
         raise InputError(f"--level {unknown[0][0]} {unknown[0][1]}: that pair is not a --hybrid")
-    table = modality_groups(labels, hybrids=hybrids, levels=levels)
+    result = group_modalities(labels, hybrids=hybrids, levels=levels)
     out = Path(args.out)
-    write_table(table, out / "groups.csv")
-    rows = []
-    for a, b in hybrids:
-        agreement = partition_agreement(labels[a], labels[b])
-        rows.append(agreement.to_frame().assign(modality_a=a, modality_b=b))
-        write_table(agreement.crosstab, out / f"agreement_{hybrid_column(a, b)[len('hybrid_'):]}.csv")
-    if rows:
-        import pandas as pd
-        table = pd.concat(rows, ignore_index=True)
-        write_table(table[["modality_a", "modality_b", *table.columns[:-2]]], out / "agreement.csv", index=False)
+    result.write(out)
     params = {k: v for k, v in vars(args).items() if k != "handler"}
     write_provenance(out, "groups", params, inputs=[path for _, path, _ in args.modality])
     print(f"groups of {', '.join(labels)}" + (f"; hybrids {', '.join(f'{a}×{b}' for a, b in hybrids)}"

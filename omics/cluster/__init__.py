@@ -28,6 +28,7 @@ _EXPORTS = {
     "relabel_by_size": "_tree", "LINKAGES": "_options",
     "DISTANCES": "_options", "SCALINGS": "_options",
     "cluster_input": "inputs", "ClusterInput": "inputs", "KINDS": "inputs", "modality_groups": "inputs",
+    "group_modalities": "inputs", "ModalityGroups": "inputs",
 }
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -332,6 +332,74 @@ def modality_groups(labels: dict[str, pd.Series], *, hybrids: Sequence[tuple[str
     return table
 
 
+@dataclass(repr=False)
+class ModalityGroups(Result):
+    """Every modality's groups, the hybrids of chosen pairs and their agreement
+    (see :func:`group_modalities`).
+
+    Attributes
+    ----------
+    groups
+        The :func:`modality_groups` table (the workflow's groups.csv).
+    agreements
+        ``{(a, b): PartitionAgreement}`` per hybrid pair.
+    """
+
+    groups: pd.DataFrame
+    agreements: dict = field(default_factory=dict)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The groups table (patients × modality and hybrid columns)."""
+        return self.groups
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Per hybrid pair: ``modality_a, modality_b`` and the agreement numbers (chi², ARI…)."""
+        import pandas as pd
+
+        rows = [agreement.to_frame().assign(modality_a=a, modality_b=b)
+                for (a, b), agreement in self.agreements.items()]
+        if not rows:
+            return pd.DataFrame(columns=["modality_a", "modality_b"])
+        table = pd.concat(rows, ignore_index=True)
+        return table[["modality_a", "modality_b", *table.columns[:-2]]]
+
+    def write(self, out_dir) -> dict[str, Path]:
+        """Write what ``omics groups`` writes: groups.csv, and with hybrids agreement.csv and
+        one ``agreement_<a>_<b>.csv`` cross-table per pair."""
+        from omics.data.io import write_table
+
+        out = Path(out_dir)
+        written = {"groups": write_table(self.groups, out / "groups.csv")}
+        for (a, b), agreement in self.agreements.items():
+            name = f"agreement_{hybrid_column(a, b)[len('hybrid_'):]}"
+            written[name] = write_table(agreement.crosstab, out / f"{name}.csv")
+        if self.agreements:
+            written["agreement"] = write_table(self.summary, out / "agreement.csv", index=False)
+        return written
+
+    def _short(self) -> str:
+        modalities = [c for c in self.groups.columns if not c.startswith("hybrid_")]
+        pairs = ", ".join(f"{a}×{b}" for a, b in self.agreements)
+        return f"{len(self.groups)} patients; {', '.join(modalities)}" + (f"; hybrids {pairs}" if pairs else "")
+
+
+def group_modalities(labels: dict[str, pd.Series], *, hybrids: Sequence[tuple[str, str]] = (),
+                     levels: dict[tuple[str, str], str] | None = None) -> ModalityGroups:
+    """:func:`modality_groups` plus the agreement (:func:`~omics.cluster.partition_agreement`)
+    of every hybrid pair, as one result whose ``write`` gives the files of ``omics groups``."""
+    from omics.cluster.hybrid import partition_agreement
+    from omics.data.validate import InputError
+
+    hybrids = [tuple(pair) for pair in hybrids]
+    unknown = [pair for pair in (levels or {}) if tuple(pair) not in hybrids]
+    if unknown:
+        raise InputError(f"level for {unknown[0][0]} {unknown[0][1]}: that pair is not a hybrid")
+    table = modality_groups(labels, hybrids=hybrids, levels=levels)
+    agreements = {(a, b): partition_agreement(labels[a], labels[b]) for a, b in hybrids}
+    return ModalityGroups(groups=table, agreements=agreements)
+
+
 def hybrid_column(a: str, b: str, *, binary: bool = False) -> str:
     """Name of the groups.csv column of the hybrid of modalities ``a`` and ``b``."""
     return f"hybrid_{'binary_' if binary else ''}{a}_{b}"
