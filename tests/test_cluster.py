@@ -390,3 +390,12 @@ def test_group_modalities_writes_what_omics_groups_writes(tmp_path):
     assert alone.summary.empty and [p.name for p in alone.write(tmp_path / "one").values()] == ["groups.csv"]
     with pytest.raises(InputError, match="not a hybrid"):
         group_modalities({"MRI": a, "RNA": b}, levels={("MRI", "RNA"): "A_MRI×A_RNA"})
+
+
+def test_notebook_heading_is_the_one_line_repr(data):
+    X, _ = data
+    result = consensus_cluster(X, k=[2, 3], reps=20, seed=1)
+    page = result._repr_html_()
+    assert "suggested K=" in page and "K=2: area" not in page.split("</p>")[0]
+    agreement = partition_agreement(result.labels_for(2), result.labels_for(3))
+    assert agreement._repr_html_().startswith("<p><b>PartitionAgreement(") and "\n" not in agreement._repr_html_().split("</p>")[0]
