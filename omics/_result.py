@@ -59,7 +59,8 @@ class Result:
     def _repr_html_(self) -> str:
         summary = self.summary
         table = summary.to_html(max_rows=HTML_MAX_ROWS, float_format=lambda v: f"{v:.4g}", border=0)
-        return f"<p><b>{html.escape(repr(self))}</b></p>{table}"
+        heading = f"{type(self).__name__}: {self._short()}" if self._short() else type(self).__name__
+        return f"<p><b>{html.escape(heading)}</b></p>{table}"
 
 
 def _keep_index(frame) -> bool:
