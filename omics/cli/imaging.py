@@ -41,7 +41,7 @@ def _fit_patients(args, patients):
     from omics.data.validate import select_patients
 
     clinical = read_clinical(args.clinical, id_column=None)  # first column: the patient ID
-    chosen = set(select_patients(clinical, args.fit_on, str(args.clinical)))
+    chosen = set(select_patients(clinical, args.fit_on, source=str(args.clinical)))
     selected = [p for p in patients if p.patient_id in chosen]
     if not selected:
         raise InputError(f"--fit-on {args.fit_on}: no patient of the manifest matches")

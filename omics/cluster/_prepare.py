@@ -35,7 +35,7 @@ def as_feature_frame(X: Any, source: str = "feature table") -> pd.DataFrame:
             raise InputError(f"{source}: expected a 2-D patients × features table, got shape {array.shape}")
         frame = pd.DataFrame(array)
     check_unique_ids(frame.index, source)
-    check_features(frame, source)
+    check_features(frame, source=source)
     return frame
 
 
