@@ -331,7 +331,7 @@ def test_survival_table_agrees_with_components(syn):
     assert t.loc["B_hRF", "multi_hr"] == pytest.approx(np.exp(multi.coef_["hrf[B_hRF]"]))
     assert t.loc["A_hRF", "multi_dropped"] == 2
     assert t.loc["A_hRF", "logrank_p"] == pytest.approx(logrank_test(syn.mfs_time, syn.mfs_event, syn.hrf).p_value)
-    km = kaplan_meier(syn.mfs_time, syn.mfs_event, syn.hrf).survival_at([24]).set_index("group")
+    km = kaplan_meier(syn.mfs_time, syn.mfs_event, groups=syn.hrf).survival_at([24]).set_index("group")
     assert t.loc["A_hRF", "surv"] == pytest.approx(km.loc["A_hRF", "surv"])
     mt = model_table(syn, {"rna": "rna", "both": "rna * hrf"}, "mfs_time", "mfs_event")
     assert set(mt["model"]) == {"rna", "both"}

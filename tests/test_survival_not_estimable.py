@@ -40,7 +40,7 @@ def test_report_shows_ne_with_a_footnote():
     compared = report[report["Group"] != "C_hRF (ref.)"]
     assert (compared["HR (95% CI)"] == NOT_ESTIMABLE).all()
     assert (compared["Multivariable HR (95% CI)"] == NOT_ESTIMABLE).all()
-    assert any(note.startswith(f"{NOT_ESTIMABLE}: not estimable") for note in survival_footnotes(tab, ["age"]))
+    assert any(note.startswith(f"{NOT_ESTIMABLE}: not estimable") for note in survival_footnotes(tab, covariates=["age"]))
 
 
 def test_estimable_groups_keep_their_hr():
