@@ -13,6 +13,7 @@ _EXPORTS: dict[str, str] = {
     # cluster (omics.pl._cluster)
     # expression, rnaseq, harmonize (omics.pl._expression)
     # survival, stats (omics.pl._survival)
+    "km": "_survival", "forest": "_survival",
 }
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS, globals())
