@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import SimpleITK as sitk
 
-from omics.imaging import extract_cohort, load_preset, read_manifest
+from omics.imaging import extract_cohort, load_preset, read_patient_images
 from omics.imaging.io import read_image
 from omics.imaging.preprocess import PreprocessConfig, build_references, n4_correct, preprocess_files, resample
 
@@ -65,7 +65,7 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         manifest, source = make_cohort(tmp / "cohort", args.n_patients)
-        patients = read_manifest(manifest)[: args.n_patients]
+        patients = read_patient_images(manifest)[: args.n_patients]
         size = read_image(patients[0].images["CET1"]).GetSize()
         n4 = time_n4(patients, args.shrink_factor)
         refs = build_references(patients)
@@ -75,7 +75,7 @@ def main(argv=None) -> int:
         import pandas as pd
 
         pd.concat(rows).to_csv(pre / "manifest.csv", index=False)
-        prepared = read_manifest(pre / "manifest.csv")
+        prepared = read_patient_images(pre / "manifest.csv")
         for p in prepared:
             p.repeat_mask = None
         preset = load_preset(args.preset)

@@ -117,7 +117,8 @@ def test_association_table_cells_tests_and_bh(syn):
     np.testing.assert_allclose(t["p_adj"], bh_adjust(t["p"]))
     assert list(t["stars"]) == ["***" if p < 0.001 else "**" if p < 0.005 else "*" if p < 0.05 else ""
                                 for p in t["p_adj"]]
-    wide = tab.to_frame()
+    wide = tab.wide()
+    assert wide.equals(tab.summary) and tab.to_frame().equals(tab.tests)
     assert {"hrf: A_hRF", "hrf: p", "rna: B_RNA", "rna: p"} <= set(wide.columns)
     assert wide.loc[wide.variable == "grade", "hrf: p"].notna().sum() == 1
 

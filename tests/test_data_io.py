@@ -30,6 +30,33 @@ def test_clinical_round_trip_every_format(tmp_path, clinical, suffix):
                                    check_index_type=False)
 
 
+@pytest.mark.parametrize("name", ["patient_id", None])
+def test_parquet_keeps_a_saved_index(tmp_path, clinical, name):
+    """pandas stores the index of a parquet file (named, or as __index_level_0__): keep it."""
+    from omics.data import read_table
+
+    frame = clinical.set_index("patient_id").rename_axis(name)
+    path = write_table(frame, tmp_path / "clinical.parquet")
+    pd.testing.assert_frame_equal(read_table(path), frame)
+    by_position = read_table(path, index_col=0)
+    assert list(by_position.index) == ["P1", "P2", "P3", "P4"] and list(by_position.columns) == list(frame.columns)
+    if name:
+        pd.testing.assert_frame_equal(read_table(path, index_col=name), frame)
+        pd.testing.assert_frame_equal(read_clinical(path), frame)
+
+
+def test_parquet_index_written_without_pandas_metadata(tmp_path, clinical):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from omics.data import read_table
+
+    table = pa.table({"age": clinical["age"], "__index_level_0__": clinical["patient_id"]})
+    pq.write_table(table, tmp_path / "bare.parquet")
+    read = read_table(tmp_path / "bare.parquet")
+    assert list(read.index) == ["P1", "P2", "P3", "P4"] and list(read.columns) == ["age"]
+
+
 def _counts(rng, n_samples=6, n_genes=40):
     return pd.DataFrame(rng.poisson(20, (n_genes, n_samples)),
                         index=[f"g{i}" for i in range(n_genes)], columns=[f"P{i}" for i in range(n_samples)])

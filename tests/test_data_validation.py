@@ -164,3 +164,52 @@ def test_patient_selector():
         select_patients(clinical, "centre=C1")
     with pytest.raises(InputError, match="no patient has cohort == 'validation'"):
         select_patients(clinical, "cohort=validation")
+
+
+# ---------------------------------------------------------------- choosing patients (the CLI's --groups/--require/--subset)
+def test_subset_masks_rules():
+    from omics.data import subset_masks
+
+    data = pd.DataFrame({"cohort": ["training", "testing", "training", "testing"],
+                         "has_rna": [1.0, 0.0, 1.0, None], "rna": ["A", "", None, "B"]},
+                        index=["P1", "P2", "P3", "P4"])
+    masks = subset_masks(data, ["All=all", "RNA-seq=has_rna=1", "Training=cohort=training", "Typed=rna"])
+    assert list(masks) == ["All", "RNA-seq", "Training", "Typed"]
+    assert masks["All"].all()
+    assert list(masks["RNA-seq"][masks["RNA-seq"]].index) == ["P1", "P3"]      # 1.0 matches "1"
+    assert list(masks["Training"][masks["Training"]].index) == ["P1", "P3"]
+    assert list(masks["Typed"][masks["Typed"]].index) == ["P1", "P4"]          # blank and NaN are no value
+    assert subset_masks(data, {"T": "cohort=testing"})["T"].sum() == 2
+    with pytest.raises(InputError, match="no column 'nope'"):
+        subset_masks(data, ["X=nope=1"])
+    with pytest.raises(InputError, match="NAME=all"):
+        subset_masks(data, ["justaname"])
+
+
+def test_with_values_and_join_groups():
+    from omics.data import join_groups, with_values
+
+    clinical = pd.DataFrame({"age": [50, 60, 70], "rna": ["x", "", "y"]}, index=["P1", "P2", "P3"])
+    groups = pd.DataFrame({"rna": ["A", "B"]}, index=["P1", "P3"])
+    assert list(with_values(clinical, ["rna"]).index) == ["P1", "P3"]
+    with pytest.raises(InputError, match="no patient"):
+        with_values(clinical.assign(rna=""), ["rna"])
+    with pytest.warns(OverlapWarning):
+        joined = join_groups(clinical, groups)
+    assert joined["rna"].tolist()[0] == "A" and pd.isna(joined.loc["P2", "rna"])
+    assert list(clinical["rna"]) == ["x", "", "y"], "inputs are not modified"
+
+
+def test_read_patient_matrix_decides_and_records_the_orientation(tmp_path):
+    from omics.data import read_patient_matrix
+
+    rng = np.random.default_rng(0)
+    genes_by_patients = pd.DataFrame(rng.normal(size=(30, 6)), index=[f"G{i}" for i in range(30)],
+                                     columns=[f"P{i}" for i in range(6)])
+    write_table(genes_by_patients, tmp_path / "m.csv")
+    as_rows = read_patient_matrix(tmp_path / "m.csv")
+    assert as_rows.shape == (30, 6) and as_rows.attrs["orientation_reason"] == "patients in rows, as documented"
+    found = read_patient_matrix(tmp_path / "m.csv", patients=[f"P{i}" for i in range(6)], what="genes")
+    assert found.shape == (6, 30) and found.attrs["orientation"] == "genes x samples"
+    with pytest.raises(InputError, match="the patient axis holds genes"):
+        read_patient_matrix(tmp_path / "m.csv", orientation="samples x genes", patients=["P0", "P1"], what="genes")

@@ -52,9 +52,9 @@ def test_slices_are_cropped_scaled_and_masked(slices, demo_dir):
 
 
 def test_multichannel_and_25d_slices(demo_dir, tmp_path):
-    from omics.imaging import read_manifest
+    from omics.imaging import read_patient_images
 
-    patients = read_manifest(demo_dir / "manifest.csv")[:3]
+    patients = read_patient_images(demo_dir / "manifest.csv")[:3]
     stack = deep.extract_slices(patients, sequences=["CET1", "T2"], context=1, size=16, field_mm=40)
     assert stack.images.shape == (3, 6, 16, 16)
     assert stack.channels == ["CET1[-1]", "CET1[+0]", "CET1[+1]", "T2[-1]", "T2[+0]", "T2[+1]"]

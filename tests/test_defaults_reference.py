@@ -28,7 +28,7 @@ def demo_like(seed: int = 0) -> pd.DataFrame:
 def test_reference_is_never_a_level_without_events():
     d = demo_like()
     # today's rule took the last cluster letter: C_hRF, 0 events, every HR not estimable
-    choice = choose_reference(d["hrf"], d["t"], d["e"], name="hrf")
+    choice = choose_reference(d["hrf"], time=d["t"], event=d["e"], name="hrf")
     assert choice.level == "A_hRF"                       # lowest event rate among levels with ≥ 3 events
     assert choice.rule == f"lowest event rate among levels with ≥ {MIN_REFERENCE_EVENTS} events"
     with warnings.catch_warnings():
@@ -46,7 +46,7 @@ def test_event_rate_uses_follow_up_time():
     t = [1.0] * 10 + [100.0] * 10
     e = [1, 1, 1, 0, 0, 0, 0, 0, 0, 0] + [1, 1, 1, 1, 0, 0, 0, 0, 0, 0]
     groups = pd.Series(["A_x" if x == "L1" else "B_x" for x in g])
-    assert default_reference(groups, t, e) == "B_x"
+    assert default_reference(groups, time=t, event=e) == "B_x"
 
 
 def test_small_level_warns_and_two_patient_level_is_not_the_reference():
@@ -57,14 +57,14 @@ def test_small_level_warns_and_two_patient_level_is_not_the_reference():
     e[:25] = 0                                            # A: 15 events in 40
     d = pd.DataFrame({"cl": g, "t": t, "e": e})
     with pytest.warns(SmallLevelWarning, match=r"C \(2\)"):
-        choice = choose_reference(d["cl"], d["t"], d["e"], name="cl")
+        choice = choose_reference(d["cl"], time=d["t"], event=d["e"], name="cl")
     assert choice.level != "C"                            # 2 events < 3: not eligible despite its size
     assert choice.level == "A"
 
 
 def test_ordered_categories_use_the_lowest_level():
     t, e = [5, 6, 7, 8], [1, 0, 1, 1]
-    assert default_reference(pd.Series(["low", "high", "high", "low"]), t, e) == "low"
+    assert default_reference(pd.Series(["low", "high", "high", "low"]), time=t, event=e) == "low"
     assert default_reference(pd.Series(["AURKA_high", "AURKA_low"] * 2)) == "AURKA_low"
     assert default_reference(pd.Series(["negative", "positive"] * 2)) == "negative"
     declared = pd.Series(pd.Categorical(["T3", "T1", "T2", "T1"], categories=["T1", "T2", "T3"], ordered=True))

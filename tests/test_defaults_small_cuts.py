@@ -47,7 +47,7 @@ def test_enrichment_repr_is_short(gsea):
 def test_survival_time_zero_is_accepted():
     d = pd.DataFrame({"t": [0.0, 1, 2, 3, 4, 5, 0, 6, 7, 8, 9, 10], "e": [1, 0, 1, 1, 0, 1, 0, 1, 0, 1, 1, 0],
                       "g": list("AABBAABBABAB")})
-    km = kaplan_meier(d.t, d.e, d.g)
+    km = kaplan_meier(d.t, d.e, groups=d.g)
     first = km.table[(km.table.group == "A") & (km.table.time == 0)].iloc[0]
     assert first.n_risk == 6 and first.surv == pytest.approx(5 / 6)   # R survfit: 1 death of 6 at t = 0
     with warnings.catch_warnings():

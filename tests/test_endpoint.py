@@ -40,8 +40,8 @@ def test_no_study_wording_in_the_package():
 
 
 def test_km_plot_axes_speak_of_the_endpoint(syn):
-    km = kaplan_meier(syn.os_days, syn.death, syn.hrf)
-    fig = km_plot(km, logrank_test(syn.os_days, syn.death, syn.hrf), endpoint="overall survival",
+    km = kaplan_meier(syn.os_days, syn.death, groups=syn.hrf)
+    fig = km_plot(km, logrank=logrank_test(syn.os_days, syn.death, syn.hrf), endpoint="overall survival",
                   time_unit="days")
     assert fig.axes[0].get_ylabel() == "Overall survival probability"
     assert fig.axes[1].get_xlabel() == "Time (days)"
@@ -59,7 +59,7 @@ def test_table_headers_name_the_time_point_and_unit(syn):
     assert "Survival at 24, % (95% CI)" in survival_report(tab).columns   # no unit given: none invented
     assert "Survival at 36 days, % (95% CI)" in model_report(mt, time_unit="days").columns
     assert not any("%" in c and "at" in c and c.strip().endswith("%") for c in survival_report(tab).columns)
-    assert endpoint_footnote("overall survival", "os_days", "death", "days") == \
+    assert endpoint_footnote("overall survival", "os_days", "death", time_unit="days") == \
         "Endpoint: overall survival (time os_days in days, event death)."
 
 

@@ -7,7 +7,7 @@ import pytest
 from scipy.stats import kruskal
 
 from omics.data import demo_cohort
-from omics.imaging import apply_icc_filter, extract_cohort, feature_icc, read_manifest
+from omics.imaging import apply_icc_filter, extract_cohort, feature_icc, read_patient_images
 from omics.stats.multitest import bh_adjust
 
 FAST = Path(__file__).resolve().parent / "data" / "imaging" / "fast_preset.yaml"
@@ -17,7 +17,7 @@ FAST = Path(__file__).resolve().parent / "data" / "imaging" / "fast_preset.yaml"
 def demo_features(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo_imaging")
     demo = demo_cohort(out=out, n_patients=24, n_test=4, n_rna=10, n_genes=1000, n_repeat=10, seed=5)
-    patients = read_manifest(out / "manifest.csv")
+    patients = read_patient_images(out / "manifest.csv")
     for p in patients:  # CE-T1 only keeps the test short; shape features come from it
         p.images = {"CET1": p.images["CET1"]}
     result = extract_cohort(patients, FAST, n_jobs=2, progress=False)

@@ -12,7 +12,7 @@ import SimpleITK as sitk
 from scipy.cluster.hierarchy import fcluster, linkage
 from sklearn.metrics import adjusted_rand_score
 
-from omics.imaging import extract_cohort, extract_patient, feature_icc, list_presets, load_preset, read_manifest
+from omics.imaging import extract_cohort, extract_patient, feature_icc, list_presets, load_preset, read_patient_images
 from omics.imaging.extract import PatientImages, _extractor, feature_name, split_feature_name
 from omics.imaging.synthetic import make_phantom_cohort
 
@@ -96,7 +96,7 @@ def phantoms(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def phantom_features(phantoms):
-    return extract_cohort(read_manifest(phantoms / "manifest.csv"), FAST, n_jobs=2, progress=False)
+    return extract_cohort(read_patient_images(phantoms / "manifest.csv"), FAST, n_jobs=2, progress=False)
 
 
 def test_phantom_groups_separate_on_features(phantoms, phantom_features):
@@ -126,7 +126,7 @@ def test_phantom_groups_separate_on_features(phantoms, phantom_features):
 
 
 def test_failing_patient_is_reported_and_others_kept(phantoms, phantom_features, tmp_path):
-    patients = read_manifest(phantoms / "manifest.csv")[:3]
+    patients = read_patient_images(phantoms / "manifest.csv")[:3]
     empty = sitk.Image(sitk.ReadImage(str(patients[1].mask)))
     empty = empty * 0
     sitk.WriteImage(empty, str(tmp_path / "empty.nii.gz"))
@@ -141,7 +141,7 @@ def test_failing_patient_is_reported_and_others_kept(phantoms, phantom_features,
 
 
 def test_rings_as_rois(phantoms):
-    patient = read_manifest(phantoms / "manifest.csv")[0]
+    patient = read_patient_images(phantoms / "manifest.csv")[0]
     out = extract_patient(patient, FAST, ring_distances_mm=[3.0]).features
     rois = {split_feature_name(k)[1] for k in out}
     assert rois == {"tumour", "peri3mm", "tumour_peri3mm"}
@@ -149,7 +149,7 @@ def test_rings_as_rois(phantoms):
 
 
 def test_filtered_preset_names_filtered_families(phantoms):
-    patient = read_manifest(phantoms / "manifest.csv")[0]
+    patient = read_patient_images(phantoms / "manifest.csv")[0]
     patient.images = {"CET1": patient.images["CET1"]}
     out = extract_patient(patient, "filtered", ring_distances_mm=[]).features
     families = {split_feature_name(k)[2] for k in out}

@@ -100,7 +100,7 @@ def test_write_parquet_keeps_the_id_as_first_column(tmp_path, log2_expression):
     from omics.data import read_matrix
 
     written = cluster_input(log2_expression, kind="expression", n_top=10).write(tmp_path)
-    matrix = read_matrix(written["cluster_input"], "samples x genes")
+    matrix = read_matrix(written["cluster_input"], orientation="samples x genes")
     assert matrix.shape == (24, 10) and matrix.index[0] == "P000"
     assert pd.read_csv(written["steps"])["step"].tolist() == ["read", "most variable genes"]
 

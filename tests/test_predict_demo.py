@@ -4,7 +4,7 @@ import pandas as pd
 import SimpleITK as sitk
 
 from omics.data import demo_response_cohort
-from omics.imaging import peritumoral_ring, read_manifest
+from omics.imaging import peritumoral_ring, read_patient_images
 
 
 def test_demo_is_deterministic_by_seed():
@@ -18,7 +18,7 @@ def test_demo_is_deterministic_by_seed():
 
 def test_demo_images_carry_response_in_the_ring(tmp_path):
     demo = demo_response_cohort(out=tmp_path, sizes=(14, 10, 14), n_repeat=3, seed=0)
-    patients = read_manifest(tmp_path / "manifest.csv")
+    patients = read_patient_images(tmp_path / "manifest.csv")
     assert len(patients) == 38 and sum(p.repeat_mask is not None for p in patients) == 3
     rows = []
     for p in patients:

@@ -331,7 +331,7 @@ def test_survival_table_agrees_with_components(syn):
     assert t.loc["B_hRF", "multi_hr"] == pytest.approx(np.exp(multi.coef_["hrf[B_hRF]"]))
     assert t.loc["A_hRF", "multi_dropped"] == 2
     assert t.loc["A_hRF", "logrank_p"] == pytest.approx(logrank_test(syn.mfs_time, syn.mfs_event, syn.hrf).p_value)
-    km = kaplan_meier(syn.mfs_time, syn.mfs_event, syn.hrf).survival_at([24]).set_index("group")
+    km = kaplan_meier(syn.mfs_time, syn.mfs_event, groups=syn.hrf).survival_at([24]).set_index("group")
     assert t.loc["A_hRF", "surv"] == pytest.approx(km.loc["A_hRF", "surv"])
     mt = model_table(syn, {"rna": "rna", "both": "rna * hrf"}, "mfs_time", "mfs_event")
     assert set(mt["model"]) == {"rna", "both"}
@@ -347,3 +347,68 @@ def test_bias_corrected_interval():
     np.testing.assert_allclose(pct, np.quantile(vals, [0.025, 0.975]))
     np.testing.assert_allclose(centred, pct, atol=2e-3)          # no bias: BC = percentile
     assert bc[0] > pct[0] + 0.03 and bc[0] < 0.60 < bc[1]          # shifted towards the estimate
+
+
+# ---------------------------------------------------------------- odd column names, result vocabulary
+def test_survival_table_quotes_odd_column_names(syn):
+    """Generated formulas put names with spaces/symbols in backticks, so such columns just work."""
+    from omics.survival import additive_formula, quote_name
+    from omics.survival.tables import survival_table
+
+    odd = syn.rename(columns={"hrf": "h-RF group", "grade": "tumour grade (WHO)"})
+    assert quote_name("tumour grade (WHO)") == "`tumour grade (WHO)`" and quote_name("age") == "age"
+    assert parse_formula(additive_formula(["h-RF group", "tumour grade (WHO)", "age"])).variables == \
+        ["h-RF group", "tumour grade (WHO)", "age"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plain = survival_table(syn, ["hrf"], "mfs_time", "mfs_event", covariates=["grade", "age"])
+        quoted = survival_table(odd, ["h-RF group"], "mfs_time", "mfs_event", covariates=["tumour grade (WHO)", "age"])
+    pd.testing.assert_frame_equal(quoted.drop(columns="grouping"), plain.drop(columns="grouping"))
+    with pytest.raises(InputError, match="backtick"):
+        quote_name("a`b")
+
+
+def test_kaplan_meier_by_is_what_omics_km_writes(syn, tmp_path):
+    from omics.survival import kaplan_meier_by, logrank_test, pairwise_logrank
+
+    res = kaplan_meier_by(syn, ["hrf", "rna"], "mfs_time", "mfs_event", times=[24, 60])
+    km = kaplan_meier(syn.mfs_time, syn.mfs_event, groups=syn.hrf)
+    assert km.grouping == "hrf"
+    wide = res.summary[res.summary.grouping == "hrf"].drop(columns="grouping").reset_index(drop=True)
+    pd.testing.assert_frame_equal(wide, km.wide_summary([24, 60]))
+    at = km.survival_at([60]).set_index("group")
+    assert wide.set_index("group")["surv_60"].to_dict() == at["surv"].to_dict()
+    assert list(wide.columns[:6]) == ["group", "n", "events", "median", "median_lower", "median_upper"]
+    assert res.logrank_table().set_index("grouping").loc["rna", "p"] == \
+        pytest.approx(logrank_test(syn.mfs_time, syn.mfs_event, syn.rna).p_value, rel=1e-12)
+    pd.testing.assert_frame_equal(res.pairwise["hrf"], pairwise_logrank(syn.mfs_time, syn.mfs_event, syn.hrf))
+    written = res.write(tmp_path)
+    assert {p.name for p in written.values()} == {"km_hrf.csv", "km_rna.csv", "km_summary.csv", "logrank.csv",
+                                                  "logrank_pairwise.csv"}
+    assert "KaplanMeierSet(hrf: 3 groups" in repr(res)
+    with pytest.raises(InputError, match="single group"):
+        kaplan_meier_by(syn.assign(one="A"), ["hrf", "one"], "mfs_time", "mfs_event")
+    with pytest.raises(InputError, match="'nope'"):
+        kaplan_meier_by(syn, ["hrf", "nope"], "mfs_time", "mfs_event")
+
+
+def test_results_write_the_cli_files(syn, tmp_path):
+    from omics.survival import cindex_models, stepwise_cox
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = cox_fit(syn, "hrf + age", "mfs_time", "mfs_event")
+        step = stepwise_cox(syn, "hrf + rna + age", "mfs_time", "mfs_event")
+    names = {p.name for p in model.write(tmp_path, name="cox_hrf_multivariable", ph_test=True).values()}
+    assert names == {"cox_hrf_multivariable.csv", "cox_hrf_multivariable_tests.csv", "cox_hrf_multivariable_ph.csv"}
+    assert isinstance(model.summary, pd.DataFrame) and model.summary.loc[0, "n"] == model.n_
+    assert repr(model).startswith("CoxModel('hrf + age': n=") and "\n" not in repr(model)
+    assert {p.name for p in step.write(tmp_path).values()} == {"stepwise_path.csv", "stepwise_candidates.csv",
+                                                               "stepwise_model.csv"}
+    res = cindex_models(syn, {"hrf": "hrf", "both": "hrf + rna"}, "mfs_time", "mfs_event",
+                        comparisons=[("both", "hrf")], n_boot=10)
+    assert {p.name for p in res.write(tmp_path).values()} == {"cindex.csv", "cindex_comparisons.csv",
+                                                              "cindex_folds.csv", "cindex_bootstrap.csv"}
+    assert list(res.summary["model"]) == ["hrf", "both", "both vs hrf"]
+    lr = logrank_test(syn.mfs_time, syn.mfs_event, syn.hrf)
+    assert lr.summary.loc[0, "p"] == lr.p_value and "<table" in lr._repr_html_()

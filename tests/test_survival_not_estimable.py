@@ -40,7 +40,7 @@ def test_report_shows_ne_with_a_footnote():
     compared = report[report["Group"] != "C_hRF (ref.)"]
     assert (compared["HR (95% CI)"] == NOT_ESTIMABLE).all()
     assert (compared["Multivariable HR (95% CI)"] == NOT_ESTIMABLE).all()
-    assert any(note.startswith(f"{NOT_ESTIMABLE}: not estimable") for note in survival_footnotes(tab, ["age"]))
+    assert any(note.startswith(f"{NOT_ESTIMABLE}: not estimable") for note in survival_footnotes(tab, covariates=["age"]))
 
 
 def test_estimable_groups_keep_their_hr():
@@ -51,3 +51,22 @@ def test_estimable_groups_keep_their_hr():
         tab = survival_table(data, ["hrf"], "t", "e", reference={"hrf": "C_hRF"})
     assert tab.loc[~tab.reference, "uni_hr"].notna().all()
     assert not any(n.startswith(NOT_ESTIMABLE) for n in survival_footnotes(tab))
+
+
+def test_to_frame_and_cox_table_agree_on_what_is_not_estimable():
+    """One rule (CoxModel.estimable): the coefficient table never shows an HR that cox_table hides."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = CoxModel("hrf + age", reference={"hrf": "C_hRF"}).fit(_data(), "t", "e")
+    coefs = model.to_frame().set_index("column")
+    table = cox_table(model)
+    table = table[~table["reference"]].assign(column=lambda d: [
+        f"{v}[{lv}]" if lv else v for v, lv in zip(d["variable"], d["level"])]).set_index("column")
+    assert set(model.possibly_infinite_) == {"hrf[A_hRF]", "hrf[B_hRF]"}
+    for col in coefs.index:
+        assert coefs.loc[col, "estimable"] == table.loc[col, "estimable"] == model.estimable(col)
+        for k in ("hr", "hr_lower", "hr_upper", "p"):
+            a, b = coefs.loc[col, k], table.loc[col, k]
+            assert (np.isnan(a) and np.isnan(b)) or a == b, (col, k)
+    assert not coefs.loc["hrf[A_hRF]", "estimable"] and np.isnan(coefs.loc["hrf[A_hRF]", "hr"])
+    assert coefs.loc["age", "estimable"] and np.isfinite(coefs.loc["age", "hr"])

@@ -105,7 +105,7 @@ REF_MED = pd.read_csv(DATA / "ref_survfit_median.csv")
 def test_survfit_matches_r(dataset, conf_type):
     spec = SETS[dataset]
     d = load(dataset)
-    km = kaplan_meier(d[spec["time"]], d[spec["event"]], d[KM[dataset]], conf_type=conf_type)
+    km = kaplan_meier(d[spec["time"]], d[spec["event"]], groups=d[KM[dataset]], conf_type=conf_type)
     ref = (REF_SF[(REF_SF.dataset == dataset) & (REF_SF.conf_type == conf_type)]
            .astype({"group": str}).sort_values("group", kind="stable").reset_index(drop=True))
     ours = km.table.reset_index(drop=True)

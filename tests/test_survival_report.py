@@ -38,14 +38,14 @@ def test_survival_report_layout(syn):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         tab = survival_table(syn, ["hrf", "rna"], "mfs_time", "mfs_event", covariates=["age", "grade"], at=24)
-    rep = survival_report(tab, {"hrf": "h-RF groups"}, time_label="2-year MFS % (95% CI)")
+    rep = survival_report(tab, labels={"hrf": "h-RF groups"}, time_label="2-year MFS % (95% CI)")
     assert list(rep.columns[:6]) == ["Grouping", "Group", "No. at risk", "Events", "2-year MFS % (95% CI)", "Log-rank P"]
     assert rep["Group"].iloc[0] == "C_hRF (ref.)" and rep["HR (95% CI)"].iloc[0] == "ref."
     assert rep["Grouping"].iloc[0] == "h-RF groups" and rep["Grouping"].iloc[1] == ""
     assert rep["Log-rank P"].iloc[0] != "" and rep["Log-rank P"].iloc[1] == ""
     b = tab.set_index("level").loc["B_hRF"]
     assert rep.set_index("Group").loc["B_hRF", "HR (95% CI)"] == format_ci(b.uni_hr, b.uni_lower, b.uni_upper)
-    notes = survival_footnotes(tab, ["age", "grade"], {"grade": "I"})
+    notes = survival_footnotes(tab, covariates=["age", "grade"], reference={"grade": "I"})
     assert "grade (ref. I)" in notes[0] and "2 dropped" in notes[1]
 
 
@@ -85,17 +85,17 @@ def test_model_and_cindex_reports(syn):
     header = rep[rep["Model / group"].str.startswith("rna")].iloc[0]
     e = res.estimates.set_index("model").loc["rna"]
     assert header["C-index, CV (95% CI)"] == format_ci(e.c_index, e.lower, e.upper, digits=3)
-    cr = cindex_report(res.estimates, res.comparisons)
+    cr = cindex_report(res.estimates, comparisons=res.comparisons)
     assert cr["Comparison"].tolist().count("vs rna") == 1
 
 
 def test_figures_are_written(syn, tmp_path):
-    km = kaplan_meier(syn.mfs_time, syn.mfs_event, syn.hrf)
-    km_plot(km, logrank_test(syn.mfs_time, syn.mfs_event, syn.hrf), out=tmp_path / "km.png")
+    km = kaplan_meier(syn.mfs_time, syn.mfs_event, groups=syn.hrf)
+    km_plot(km, logrank=logrank_test(syn.mfs_time, syn.mfs_event, syn.hrf), out=tmp_path / "km.png")
     ct = cox_table(cox_fit(syn, "hrf + age", "mfs_time", "mfs_event"))
     forest_plot(ct.assign(label=ct.variable + " " + ct.level), out=tmp_path / "forest.png")
     est = pd.DataFrame({"model": ["a", "b"], "c_index": [0.6, 0.7], "lower": [0.55, 0.62], "upper": [0.66, 0.77]})
     comp = pd.DataFrame({"model_a": ["b"], "model_b": ["a"], "p": [0.01]})
-    cindex_plot(est, comp, out=tmp_path / "c.png")
+    cindex_plot(est, comparisons=comp, out=tmp_path / "c.png")
     for name in ("km.png", "forest.png", "c.png"):
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"

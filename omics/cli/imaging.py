@@ -41,7 +41,7 @@ def _fit_patients(args, patients):
     from omics.data.validate import select_patients
 
     clinical = read_clinical(args.clinical, id_column=None)  # first column: the patient ID
-    chosen = set(select_patients(clinical, args.fit_on, str(args.clinical)))
+    chosen = set(select_patients(clinical, args.fit_on, source=str(args.clinical)))
     selected = [p for p in patients if p.patient_id in chosen]
     if not selected:
         raise InputError(f"--fit-on {args.fit_on}: no patient of the manifest matches")
@@ -61,12 +61,12 @@ def _preprocess(args) -> int:
 
     from omics.data.io import write_table
     from omics.data.provenance import write_provenance
-    from omics.imaging.io import read_image, read_manifest, write_image
+    from omics.imaging.io import read_image, read_patient_images, write_image
     from omics.imaging.preprocess import (PreprocessConfig, build_references, check_patient_inputs,
                                           preprocess_files)
 
     out = Path(args.out)
-    patients = read_manifest(args.manifest)
+    patients = read_patient_images(args.manifest)
     config = PreprocessConfig(
         spacing=None if args.no_resample else tuple(args.spacing), interpolator=args.interpolator,
         n4=not args.no_n4, n4_shrink_factor=args.shrink_factor, n4_iterations=tuple(args.n4_iterations),
@@ -115,12 +115,12 @@ def _extract(args) -> int:
     from omics.data.io import write_table
     from omics.data.provenance import write_provenance
     from omics.imaging.extract import extract_cohort, load_preset
-    from omics.imaging.io import read_manifest
+    from omics.imaging.io import read_patient_images
 
     out = Path(args.out)
     patients = []
     for manifest in args.manifest:
-        patients += read_manifest(manifest)
+        patients += read_patient_images(manifest)
     patients = _select(patients, _patients_arg(args.patients), ", ".join(args.manifest))
     preset = load_preset(args.preset)
     rings = args.rings if args.rings is not None else None

@@ -35,7 +35,7 @@ def run_cluster_input(args) -> int:
     from omics.data.validate import InputError, check_overlap
     clinical = read_clinical(args.clinical, id_column=args.id_column) if args.clinical else None
     orientation = args.orientation or ("samples-by-genes" if args.kind in FEATURE_KINDS else "auto")
-    data = read_matrix(args.data, ORIENTATIONS[orientation],
+    data = read_matrix(args.data, orientation=ORIENTATIONS[orientation],
                        sample_ids=None if clinical is None else clinical.index)
     print(f"{args.data}: read as {data.attrs['orientation']} ({data.shape[0]} patients × {data.shape[1]} "
           f"features; --orientation {orientation})")

@@ -115,7 +115,7 @@ def run_harmonize(args) -> int:
     batch, cov = _batch_and_covariates(args, clinical, features.index)
     train = pd.Series(True, index=features.index)
     if args.fit_on:
-        train = features.index.isin(select_patients(clinical.loc[features.index], args.fit_on, str(args.clinical)))
+        train = features.index.isin(select_patients(clinical.loc[features.index], args.fit_on, source=str(args.clinical)))
         train = pd.Series(train, index=features.index)
     model = ComBat(parametric=args.parametric, mean_only=args.mean_only, ref_batch=args.ref_batch)
     model.fit(features[train], batch[train], None if cov is None else cov[train])
@@ -137,7 +137,7 @@ def run_harmonize(args) -> int:
 def read_counts_like(path, orientation: str, sample_ids) -> pd.DataFrame:
     """Read an expression/feature table as samples × features (orientation as for counts)."""
     from omics.data.readers import read_matrix
-    return read_matrix(path, ORIENTATIONS[orientation], sample_ids)
+    return read_matrix(path, orientation=ORIENTATIONS[orientation], sample_ids=sample_ids)
 
 
 def vars_clean(args) -> dict:

@@ -67,22 +67,17 @@ def _add_inputs(p: argparse.ArgumentParser, survival: bool = True) -> None:
 
 
 def _load(args) -> pd.DataFrame:
-    from omics.survival.design import recode
+    """The clinical table, joined with --groups, restricted by --require, recoded by --recode."""
     from omics.data.readers import read_clinical, read_groups
-    from omics.data.validate import InputError, check_overlap
+    from omics.data.select import join_groups, with_values
+    from omics.survival.design import recode
     clinical = read_clinical(args.clinical, id_column=args.id_column)
     if args.groups:
         groups = read_groups(args.groups, id_column=args.id_column)
-        check_overlap(clinical.index, groups.index, str(args.clinical), str(args.groups))  # warns if partial
-        clinical = clinical.drop(columns=[c for c in groups.columns if c in clinical.columns])
-        clinical = clinical.join(groups, how="left")
-    for col in args.require:
-        if col not in clinical.columns:
-            raise InputError(f"--require {col}: no such column")
-        keep = clinical[col].notna() & (clinical[col].astype(str).str.strip() != "")
-        clinical = clinical[keep]
-    if clinical.empty:
-        raise InputError("no patient left after --require")
+        clinical = join_groups(clinical, groups, clinical_source=str(args.clinical),
+                               groups_source=str(args.groups))        # warns if partial
+    if args.require:
+        clinical = with_values(clinical, args.require, source=f"{args.clinical} (--require)")
     return recode(clinical, _recodes(args.recode))
 
 
@@ -95,7 +90,7 @@ def _at(args) -> float:
 
 def _endpoint_note(args) -> str:
     from omics.report.survival import endpoint_footnote
-    return endpoint_footnote(args.endpoint, args.time, args.event, args.time_unit)
+    return endpoint_footnote(args.endpoint, args.time, args.event, time_unit=args.time_unit)
 
 
 def _figures(args) -> Path:
@@ -112,82 +107,36 @@ def _finish(args, step: str, out: Path, extra: dict | None = None) -> None:
 
 # ---------------------------------------------------------------------- km
 def _km(args) -> int:
-    from omics.plotting.survival import km_plot
-    from omics.survival import kaplan_meier, logrank_test, pairwise_logrank
-    from omics.survival._prep import complete_cases
-    import pandas as pd
-
-    from omics.data.io import write_table
     from omics.data.paths import child_path
+    from omics.plotting.survival import km_plot
+    from omics.survival import kaplan_meier_by
+
     data = _load(args)
     out = Path(args.out)
     labels = _pairs(args.label, "label")
-    times = args.landmarks or args.times
-    _check_groupings(data, args, complete_cases)  # every --by before any output is written
-    summaries, tests, pairs = [], [], []
-    for by in args.by:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            cc = complete_cases(data, args.time, args.event, [by], source=args.clinical)
-        g = cc.data[by].astype(str).to_numpy()
-        km = kaplan_meier(cc.time, cc.event, g, conf_type=args.conf_type)
-        write_table(km.table, child_path(out, f"km_{by}", suffix=".csv", what="--by"), index=False)
-        med = km.median().rename(columns={"lower": "median_lower", "upper": "median_upper"})
-        at = km.survival_at(times)
-        wide = med
-        for t in times:
-            part = at[at.time == t].set_index("group")[["surv", "lower", "upper", "n_risk"]]
-            part.columns = [f"{c}_{t:g}" for c in part.columns]
-            wide = wide.merge(part, left_on="group", right_index=True)
-        wide.insert(0, "grouping", by)
-        summaries.append(wide)
-        lr = logrank_test(cc.time, cc.event, g) if len(km.groups) > 1 else None
-        if lr is not None:
-            tests.append({"grouping": by, "n": len(g), "dropped": cc.n_dropped, "chisq": lr.statistic,
-                          "df": lr.df, "p": lr.p_value})
-            pw = pairwise_logrank(cc.time, cc.event, g)
-            pw.insert(0, "grouping", by)
-            pairs.append(pw)
-        km_plot(km, lr, title=labels.get(by, by), xlabel=args.xlabel, ylabel=args.ylabel,
-                endpoint=args.endpoint, time_unit=args.time_unit,
+    result = kaplan_meier_by(data, args.by, args.time, args.event, times=args.landmarks or args.times,
+                             conf_type=args.conf_type, source=str(args.clinical))
+    result.write(out)
+    for by, km in result.curves.items():
+        km_plot(km, logrank=result.logrank[by], title=labels.get(by, by), xlabel=args.xlabel,
+                ylabel=args.ylabel, endpoint=args.endpoint, time_unit=args.time_unit,
                 out=child_path(_figures(args), f"km_{args.prefix}{by}", suffix=".png", what="--by"))
-    write_table(pd.concat(summaries, ignore_index=True), out / "km_summary.csv", index=False)
-    write_table(pd.DataFrame(tests, columns=["grouping", "n", "dropped", "chisq", "df", "p"]),
-                out / "logrank.csv", index=False)
-    if pairs:
-        write_table(pd.concat(pairs, ignore_index=True), out / "logrank_pairwise.csv", index=False)
     _finish(args, "km", out)
     return 0
 
 
-def _check_groupings(data: pd.DataFrame, args, complete_cases) -> None:
-    """Each --by is a column with at least two groups among the patients with data
-    (a log-rank test compares groups)."""
-    from omics.data.validate import InputError
-    absent = [by for by in args.by if by not in data.columns]
-    if absent:
-        raise InputError(f"{args.clinical}: --by column(s) {absent} not found; available: "
-                         f"{', '.join(map(str, data.columns[:20]))}")
-    for by in args.by:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            cc = complete_cases(data, args.time, args.event, [by], source=args.clinical)
-        groups = sorted(set(cc.data[by].astype(str)))
-        if len(groups) < 2:
-            raise InputError(f"{args.clinical}: --by {by} has a single group ({groups[0]}) among the "
-                             f"{len(cc.data)} patient(s) with data; a log-rank test needs two or more")
-
-
 # ---------------------------------------------------------------------- cox
 def _cox(args) -> int:
+    from omics.data.io import write_table
+    from omics.data.paths import child_path
     from omics.plotting.survival import forest_plot
     from omics.report.survival import survival_footnotes, survival_report
     from omics.report.tables import render_table
     from omics.survival import cox_table, stepwise_cox
     from omics.survival.cox import CoxModel
+    from omics.survival.design import additive_formula
     from omics.survival.tables import reference_notes, survival_table
-    from omics.data.io import write_table
-    from omics.data.paths import child_path
+
     data = _load(args)
     out = Path(args.out)
     labels = _pairs(args.label, "label")
@@ -196,47 +145,41 @@ def _cox(args) -> int:
     tab = survival_table(data, args.by, args.time, args.event, covariates=covariates,
                          reference=reference, at=_at(args))
     write_table(tab, out / "survival_table_tidy.csv", index=False)
-    report = survival_report(tab, labels, time_label=args.at_label, time_unit=args.time_unit)
+    report = survival_report(tab, labels=labels, time_label=args.at_label, time_unit=args.time_unit)
     render_table(report, out, "table_survival", title=args.title,
-                 footnotes=[_endpoint_note(args)] + survival_footnotes(tab, covariates, reference,
+                 footnotes=[_endpoint_note(args)] + survival_footnotes(tab, covariates=covariates,
+                                                                       reference=reference,
                                                                        endpoint=args.endpoint)
                  + reference_notes(tab))
-    for by in args.by:
-        refs = {**reference}
-        if covariates:
+    if covariates:
+        for by in args.by:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                model = CoxModel(" + ".join([by, *covariates]), reference=refs).fit(data, args.time, args.event)
-            ct = cox_table(model)
-            write_table(ct, child_path(out, f"cox_{by}_multivariable", suffix=".csv", what="--by"), index=False)
-            write_table(model.global_tests(), child_path(out, f"cox_{by}_multivariable_tests", suffix=".csv",
-                                                         what="--by"), index=False)
-            if args.ph_test:
-                write_table(model.ph_test(), child_path(out, f"cox_{by}_multivariable_ph", suffix=".csv",
-                                                        what="--by"), index=False)
-            forest_plot(ct, title=f"{labels.get(by, by)}, multivariable",
+                model = CoxModel(additive_formula([by, *covariates]), reference=reference).fit(
+                    data, args.time, args.event)
+            model.write(out, name=f"cox_{by}_multivariable", ph_test=args.ph_test)
+            forest_plot(cox_table(model), title=f"{labels.get(by, by)}, multivariable",
                         out=child_path(_figures(args), f"forest_{by}", suffix=".png", what="--by"))
     if args.stepwise:
-        full = " + ".join([*args.by, *covariates])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            step = stepwise_cox(data, full, args.time, args.event, reference=reference)
-        write_table(step.path, out / "stepwise_path.csv", index=False)
-        write_table(step.candidates, out / "stepwise_candidates.csv", index=False)
-        write_table(cox_table(step.model), out / "stepwise_model.csv", index=False)
+            step = stepwise_cox(data, additive_formula([*args.by, *covariates]), args.time, args.event,
+                                reference=reference)
+        step.write(out)
     _finish(args, "cox", out)
     return 0
 
 
 # ---------------------------------------------------------------------- cindex
 def _cindex(args) -> int:
+    from omics.data.io import write_table
+    from omics.data.validate import InputError
     from omics.plotting.survival import cindex_plot
     from omics.report.survival import cindex_footnotes, cindex_report, model_report
     from omics.report.tables import render_table
     from omics.survival import cindex_models
     from omics.survival.tables import model_table, reference_notes
-    from omics.data.io import write_table
-    from omics.data.validate import InputError
+
     data = _load(args)
     out = Path(args.out)
     labels = _pairs(args.label, "label")
@@ -257,82 +200,45 @@ def _cindex(args) -> int:
                             n_boot=args.n_boot, seed=args.seed, n_jobs=args.n_jobs, interval=args.interval)
         mt = model_table(data, models, args.time, args.event, reference=reference, at=_at(args),
                          cindex=res.estimates)
-    write_table(res.estimates, out / "cindex.csv", index=False)
-    write_table(res.comparisons, out / "cindex_comparisons.csv", index=False)
-    write_table(res.fold_values, out / "cindex_folds.csv", index=False)
-    write_table(res.boot, out / "cindex_bootstrap.csv", index=False)
+    res.write(out)
     write_table(mt, out / "model_table_tidy.csv", index=False)
-    render_table(cindex_report(res.estimates, res.comparisons, labels), out, "table_cindex",
+    render_table(cindex_report(res.estimates, comparisons=res.comparisons, labels=labels), out, "table_cindex",
                  title=args.title, footnotes=[_endpoint_note(args)] + cindex_footnotes(res.params) +
                  [f"{res.n} patients, {res.events} events; {res.n_dropped} dropped for missing values."])
-    render_table(model_report(mt, labels, time_label=args.at_label, at=_at(args), time_unit=args.time_unit),
+    render_table(model_report(mt, labels=labels, time_label=args.at_label, at=_at(args), time_unit=args.time_unit),
                  out, "table_models", title=args.title,
                  footnotes=[_endpoint_note(args)] + cindex_footnotes(res.params) + reference_notes(mt))
-    cindex_plot(res.estimates, res.comparisons, labels, title=args.title, out=_figures(args) / "cindex.png")
+    cindex_plot(res.estimates, comparisons=res.comparisons, labels=labels, title=args.title,
+                out=_figures(args) / "cindex.png")
     _finish(args, "cindex", out)
     return 0
 
 
 # ---------------------------------------------------------------------- associate
 def _associate(args) -> int:
-    from omics.report.tables import association_footnotes, association_report, render_table
     from omics.stats.association import association_table
-    from omics.data.io import write_table
     data = _load(args)
     if args.time or args.event:   # the survival population: patients with a time and an event
         from omics.survival._prep import complete_cases
         data = complete_cases(data, args.time, args.event, [], source=args.clinical).data
     out = Path(args.out)
-    variables = text_list(args.variables)
-    categorical = text_list(args.categorical) or None
-    tab = association_table(data, args.by, variables, categorical=categorical,
+    tab = association_table(data, args.by, text_list(args.variables),
+                            categorical=text_list(args.categorical) or None,
                             categorical_method=args.categorical_test, continuous_method=args.continuous_test,
                             adjust=args.adjust, seed=args.seed)
-    write_table(tab.tests, out / "association_tests.csv", index=False)
-    write_table(tab.cells, out / "association_cells.csv", index=False)
-    render_table(association_report(tab), out, "table_association", title=args.title,
-                 footnotes=association_footnotes(tab))
+    tab.write(out, title=args.title)
     _finish(args, "associate", out)
     return 0
 
 
 # ---------------------------------------------------------------------- characteristics
-def _subset_masks(data: pd.DataFrame, items) -> dict[str, pd.Series]:
-    """``NAME=all`` or ``NAME=COLUMN=VALUE`` or ``NAME=COLUMN`` (non-empty) → boolean masks."""
-    import pandas as pd
-
-    from omics.data.validate import InputError
-    masks = {}
-    for item in items:
-        name, sep, rule = item.partition("=")
-        if not sep or not name.strip():
-            raise InputError(f"--subset: expected NAME=all, NAME=COLUMN or NAME=COLUMN=VALUE, got {item!r}")
-        col, sep2, value = rule.partition("=")
-        if col == "all":
-            masks[name] = pd.Series(True, index=data.index)
-            continue
-        if col not in data.columns:
-            raise InputError(f"--subset {item!r}: no column {col!r}")
-        text = data[col].astype(str).str.strip()
-        if sep2:
-            try:
-                hit = pd.to_numeric(data[col], errors="coerce") == float(value)
-            except ValueError:
-                hit = pd.Series(False, index=data.index)
-            masks[name] = (text == value) | hit
-        else:
-            masks[name] = data[col].notna() & (text != "")
-    return masks
-
-
 def _characteristics(args) -> int:
-    from omics.report.tables import characteristics_report, render_table
-    from omics.stats.association import characteristics_table
-    from omics.data.io import write_table
+    from omics.data.select import subset_masks
     from omics.data.validate import InputError
+    from omics.stats.association import characteristics_table
     data = _load(args)
     out = Path(args.out)
-    masks = _subset_masks(data, args.subset or ["All=all"])
+    masks = subset_masks(data, args.subset or ["All=all"], source=f"{args.clinical} (--subset)")
     compare = None
     if args.compare:
         a, sep, b = args.compare.partition(":")
@@ -342,14 +248,7 @@ def _characteristics(args) -> int:
     tab = characteristics_table(data, masks, text_list(args.variables), compare=compare,
                                 categorical=text_list(args.categorical) or None,
                                 categorical_method=args.categorical_test, seed=args.seed)
-    write_table(tab.cells, out / "characteristics_cells.csv", index=False)
-    write_table(tab.tests, out / "characteristics_tests.csv", index=False)
-    notes = [f"{k}: n = {int(m.sum())}" for k, m in masks.items()]
-    if compare:
-        notes.append("Tests between " + " and ".join(compare) + ": " + "; ".join(
-            f"{r.variable} ({r.test})" for r in tab.tests.itertuples()))
-    notes.append("Cells: n/N (%) with N = patients with a value; mean ± SD and median (range).")
-    render_table(characteristics_report(tab), out, "table_characteristics", title=args.title, footnotes=notes)
+    tab.write(out, title=args.title)
     _finish(args, "characteristics", out)
     return 0
 

@@ -224,7 +224,7 @@ def cluster_input(data, *, kind: str, batch=None, covariates=None, group=None,
         return _from_counts(frame, steps, batch=batch, group=group, batch_method=batch_method,
                             n_top=n_top, variability=variability, min_count=min_count,
                             min_total_count=min_total_count, source=source)
-    check_features(frame, source)
+    check_features(frame, source=source)
     frame = frame.astype(float)
     if kind == "expression":
         return _from_expression(frame, steps, batch=batch, covariates=covariates, n_top=n_top,

@@ -21,6 +21,8 @@ _EXPORTS = {
     "read_groups": "readers", "read_manifest": "readers", "read_matrix": "readers", "write_gmt": "readers",
     "IdentifierWarning": "errors", "InputError": "errors", "OrientationWarning": "errors",
     "OverlapWarning": "errors", "check_overlap": "validate", "select_patients": "validate",
+    "join_groups": "select", "subset_mask": "select", "subset_masks": "select", "with_values": "select",
+    "read_patient_matrix": "readers", "looks_like_genes": "readers",
 }
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS, globals())

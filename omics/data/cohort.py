@@ -31,7 +31,7 @@ def _modality(table: pd.DataFrame, layer: str | None = None) -> ad.AnnData:
     return adata
 
 
-def build_cohort(clinical: pd.DataFrame, counts: pd.DataFrame | None = None,
+def build_cohort(clinical: pd.DataFrame, *, counts: pd.DataFrame | None = None,
                  features: dict[str, pd.DataFrame] | None = None,
                  strict: bool = False) -> md.MuData:
     """Assemble a cohort from a clinical table and per-modality tables.
@@ -89,7 +89,7 @@ def clinical_of(mdata: md.MuData) -> pd.DataFrame:
     return mdata.obs[cols].copy()
 
 
-def modality_table(mdata: md.MuData, name: str, layer: str | None = None) -> pd.DataFrame:
+def modality_table(mdata: md.MuData, name: str, *, layer: str | None = None) -> pd.DataFrame:
     """A modality as a samples × variables DataFrame (``layer`` e.g. ``"counts"``)."""
     if name not in mdata.mod:
         raise InputError(f"the cohort has no modality {name!r}; it has {sorted(mdata.mod)}")

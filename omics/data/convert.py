@@ -131,7 +131,7 @@ def as_samples_by_features(X: Any, *, layer: str | None = None, obsm: str | None
         _check_orientation(frame, sample_ids, source)
     from omics.data.validate import check_features, check_unique_ids  # validate imports pandas-heavy helpers
 
-    check_unique_ids(frame.index, source, "sample ID")
+    check_unique_ids(frame.index, source, what="sample ID")
     if numeric:
-        check_features(frame, source)
+        check_features(frame, source=source)
     return frame

@@ -320,7 +320,7 @@ def _images(rng, clinical: pd.DataFrame, truth: pd.DataFrame, out: Path, n_repea
 
 # ---------------------------------------------------------------- public API
 
-def demo_cohort(out: str | Path | None = None, n_patients: int = 225, n_test: int = 25,
+def demo_cohort(*, out: str | Path | None = None, n_patients: int = 225, n_test: int = 25,
                 n_rna: int = 110, n_genes: int = 5000, n_repeat: int = 30, full_size: bool = False,
                 images: bool = True, seed: int = 0) -> DemoCohort:
     """Build the demo cohort (and write it to ``out`` if given).

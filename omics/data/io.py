@@ -74,7 +74,7 @@ def write_text(text: str, path: str | os.PathLike) -> Path:
     return Path(path)
 
 
-def write_table(df: pd.DataFrame, path: str | os.PathLike, index: bool = True) -> Path:
+def write_table(df: pd.DataFrame, path: str | os.PathLike, *, index: bool = True) -> Path:
     """Write a DataFrame atomically; the format follows the suffix (csv, tsv, parquet, xlsx)."""
     path = Path(path)
     suffix = path.suffix.lower()
@@ -90,7 +90,7 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike, index: bool = True) -
     return path
 
 
-def read_table(path: str | os.PathLike, index_col: int | str | None = None, *,
+def read_table(path: str | os.PathLike, *, index_col: int | str | None = None,
                text_columns: tuple = (), **kwargs) -> pd.DataFrame:
     """Read a CSV, TSV/TXT, Excel or parquet table, choosing the reader by suffix.
 
@@ -121,9 +121,7 @@ def read_table(path: str | os.PathLike, index_col: int | str | None = None, *,
         if suffix in (".xlsx", ".xls"):
             df = pd.read_excel(path, index_col=index_col, **kwargs)
         elif suffix in (".parquet", ".pq"):
-            df = pd.read_parquet(path, **kwargs)
-            if index_col is not None:
-                df = df.set_index(df.columns[index_col] if isinstance(index_col, int) else index_col)
+            df = _read_parquet(path, index_col, **kwargs)
         else:
             sep = "\t" if suffix in (".tsv", ".txt", ".tab") else kwargs.pop("sep", ",")
             kwargs.setdefault("encoding", "utf-8-sig")
@@ -142,6 +140,28 @@ def read_table(path: str | os.PathLike, index_col: int | str | None = None, *,
     if index_col is not None:
         df.index = clean_ids(df.index, str(path), what="row label")
     return df
+
+
+def _read_parquet(path: Path, index_col, **kwargs) -> pd.DataFrame:
+    """Read parquet keeping a saved index (named, or pandas' ``__index_level_0__``).
+
+    pandas restores the index it wrote; ``index_col`` then means what it means for a CSV
+    written with its index: column 0 (or the index's name) is the saved index.
+    """
+    df = pd.read_parquet(path, **kwargs)
+    if "__index_level_0__" in df.columns:          # written without pandas metadata
+        df = df.set_index("__index_level_0__").rename_axis(None)
+    if index_col is None:
+        return df
+    if not isinstance(df.index, pd.RangeIndex) or df.index.name is not None:
+        if isinstance(index_col, str) and df.index.nlevels == 1 and df.index.name == index_col:
+            return df
+        name = df.index.name
+        df = df.reset_index()
+        if isinstance(index_col, int) and index_col == 0 and name is None:
+            return df.set_index(df.columns[0]).rename_axis(None)
+    key = df.columns[index_col] if isinstance(index_col, int) else index_col
+    return df.set_index(key)
 
 
 #: Compressed text tables pandas reads by suffix (the suffix before says the format).

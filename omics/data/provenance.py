@@ -20,7 +20,7 @@ TRACKED_PACKAGES = (
 )
 
 
-def package_versions(packages: tuple[str, ...] = TRACKED_PACKAGES) -> dict[str, str]:
+def package_versions(*, packages: tuple[str, ...] = TRACKED_PACKAGES) -> dict[str, str]:
     """Return ``{package: version}`` for the tracked packages that are installed."""
     versions = {}
     for name in packages:
@@ -43,9 +43,9 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def provenance_record(step: str, params: Mapping[str, Any] | None = None,
+def provenance_record(step: str, params: Mapping[str, Any] | None, *,
                       seed: int | None = None, inputs: list[str] | None = None) -> dict:
-    """Build the provenance dictionary of one step."""
+    """Build the provenance dictionary of one step (``params``: the step's parameters, or None)."""
     return {
         "step": step,
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
@@ -59,9 +59,12 @@ def provenance_record(step: str, params: Mapping[str, Any] | None = None,
     }
 
 
-def write_provenance(out_dir: str | Path, step: str, params: Mapping[str, Any] | None = None,
+def write_provenance(out_dir: str | Path, step: str, params: Mapping[str, Any] | None, *,
                      seed: int | None = None, inputs: list[str] | None = None,
                      filename: str = "provenance.json") -> Path:
-    """Write ``provenance.json`` (atomically) into ``out_dir`` and return its path."""
-    record = provenance_record(step, params, seed, inputs)
+    """Write ``provenance.json`` (atomically) into ``out_dir`` and return its path.
+
+    ``params`` (the step's parameters, or None) is required so that no step forgets them.
+    """
+    record = provenance_record(step, params, seed=seed, inputs=inputs)
     return write_text(json.dumps(record, indent=2) + "\n", Path(out_dir) / filename)

@@ -6,6 +6,7 @@ GMT gene sets and image manifests. Each validates what it reads (see
 from __future__ import annotations
 
 import logging
+import re
 import os
 import warnings
 from pathlib import Path
@@ -23,8 +24,15 @@ MANIFEST_COLUMNS = ("patient_id", "sequence", "image", "mask")
 
 
 def _read_with_ids(path, id_column: str | None, **kwargs) -> pd.DataFrame:
-    """A table whose ID column (default: the first) is read as text, never as numbers."""
-    return read_table(path, text_columns=(0 if id_column is None else id_column,), **kwargs)
+    """A table whose ID column (default: the first) is read as text, never as numbers.
+
+    A parquet file saved with its index gives that index back as the first column, as a CSV
+    written with its index would.
+    """
+    df = read_table(path, text_columns=(0 if id_column is None else id_column,), **kwargs)
+    if not isinstance(df.index, pd.RangeIndex) or df.index.name is not None:
+        df = df.reset_index()
+    return df
 
 
 def _index_by_id(df: pd.DataFrame, id_column: str | None, source: str) -> pd.DataFrame:
@@ -43,7 +51,7 @@ def _index_by_id(df: pd.DataFrame, id_column: str | None, source: str) -> pd.Dat
     return out
 
 
-def read_clinical(path: str | os.PathLike, id_column: str = "patient_id",
+def read_clinical(path: str | os.PathLike, *, id_column: str = "patient_id",
                   time: str | None = None, event: str | None = None,
                   allow_missing_survival: bool = False) -> pd.DataFrame:
     """Read a clinical table (CSV/TSV/Excel/parquet), one row per patient.
@@ -93,7 +101,7 @@ def _orientation_with_reason(table: pd.DataFrame, sample_ids=None) -> tuple[str,
                    "genes), no patient IDs to match")
 
 
-def detect_count_orientation(table: pd.DataFrame, sample_ids=None) -> str:
+def detect_count_orientation(table: pd.DataFrame, *, sample_ids=None) -> str:
     """Say whether a table with labelled rows and columns is genes × samples or the reverse.
 
     With known sample IDs the side that matches them is the sample side; otherwise the
@@ -112,7 +120,7 @@ def _orientation_name(orientation: str) -> str:
     return ORIENTATION_NAMES.get(wanted, wanted)
 
 
-def read_matrix(path: str | os.PathLike, orientation: str = "auto", sample_ids=None) -> pd.DataFrame:
+def read_matrix(path: str | os.PathLike, *, orientation: str = "auto", sample_ids=None) -> pd.DataFrame:
     """Read a labelled matrix (counts, expression, features) as **samples × variables**.
 
     Labels of both axes are text (``007`` stays ``007``), with surrounding white space
@@ -155,7 +163,7 @@ def read_matrix(path: str | os.PathLike, orientation: str = "auto", sample_ids=N
     return matrix
 
 
-def read_counts(path: str | os.PathLike, orientation: str = "auto", sample_ids=None) -> pd.DataFrame:
+def read_counts(path: str | os.PathLike, *, orientation: str = "auto", sample_ids=None) -> pd.DataFrame:
     """Read a raw RNA-seq count matrix and return it as **samples × genes**.
 
     Parameters
@@ -174,18 +182,18 @@ def read_counts(path: str | os.PathLike, orientation: str = "auto", sample_ids=N
     InputError
         Non-numeric, negative, non-integer or missing counts; duplicated IDs.
     """
-    counts = read_matrix(path, orientation, sample_ids)
+    counts = read_matrix(path, orientation=orientation, sample_ids=sample_ids)
     wanted, reason = counts.attrs["orientation"], counts.attrs["orientation_reason"]
-    check_unique_ids(counts.index, str(path), "sample ID")
-    check_unique_ids(counts.columns, str(path), "gene ID")
-    check_counts(counts, str(path))
+    check_unique_ids(counts.index, str(path), what="sample ID")
+    check_unique_ids(counts.columns, str(path), what="gene ID")
+    check_counts(counts, source=str(path))
     counts = counts.apply(pd.to_numeric).round().astype(np.int64)
     counts.attrs["orientation"] = wanted
     counts.attrs["orientation_reason"] = reason
     return counts
 
 
-def read_groups(path: str | os.PathLike, id_column: str | None = None) -> pd.DataFrame:
+def read_groups(path: str | os.PathLike, *, id_column: str | None = None) -> pd.DataFrame:
     """Read a table of group labels (patients × groupings, e.g. ``groups.csv``).
 
     Labels are kept as text; an empty cell means the patient has no label in that grouping
@@ -208,12 +216,12 @@ def group_labels(groups: pd.DataFrame, column: str | None, source: str) -> pd.Se
     return groups[column]
 
 
-def read_features(path: str | os.PathLike, id_column: str | None = None,
+def read_features(path: str | os.PathLike, *, id_column: str | None = None,
                   allow_constant: bool = True) -> pd.DataFrame:
     """Read a patients × features table (numeric, no NaN/inf); first column = patient ID by default."""
     df = _read_with_ids(path, id_column)
     features = _index_by_id(df, id_column, str(path))
-    check_features(features, str(path), allow_constant=allow_constant)
+    check_features(features, source=str(path), allow_constant=allow_constant)
     return features.astype(float)
 
 
@@ -251,7 +259,7 @@ def read_gmt(path: str | os.PathLike) -> dict[str, list[str]]:
 
 
 def write_gmt(gene_sets: dict[str, list[str]], path: str | os.PathLike,
-              descriptions: dict[str, str] | None = None) -> Path:
+              *, descriptions: dict[str, str] | None = None) -> Path:
     """Write gene sets as a GMT file (atomically)."""
     descriptions = descriptions or {}
     lines = ["\t".join([name, descriptions.get(name, name), *genes]) for name, genes in gene_sets.items()]
@@ -281,7 +289,7 @@ def read_manifest_table(path: str | os.PathLike) -> pd.DataFrame:
     return df
 
 
-def read_manifest(path: str | os.PathLike, check_files: bool = True) -> pd.DataFrame:
+def read_manifest(path: str | os.PathLike, *, check_files: bool = True) -> pd.DataFrame:
     """Read an image manifest: one row per patient and sequence.
 
     Columns: ``patient_id, sequence, image, mask`` and optionally ``repeat_mask``. Relative
@@ -306,7 +314,7 @@ def read_manifest(path: str | os.PathLike, check_files: bool = True) -> pd.DataF
     return df.reset_index(drop=True)
 
 
-def check_image_geometry(manifest: pd.DataFrame, tolerance: float = 1e-4) -> None:
+def check_image_geometry(manifest: pd.DataFrame, *, tolerance: float = 1e-4) -> None:
     """Each image and its mask(s) must share size, spacing, origin and direction.
 
     Reads headers only (SimpleITK ``ReadImageInformation``); names the patient and the
@@ -338,3 +346,84 @@ def check_image_geometry(manifest: pd.DataFrame, tolerance: float = 1e-4) -> Non
                 raise InputError(f"patient {row.patient_id}, {row.sequence}: {col} geometry differs from "
                                  f"the image ({', '.join(what)}): image {ref[0]} @ {tuple(map(float, ref[1]))}, "
                                  f"{col} {other[0]} @ {tuple(map(float, other[1]))}")
+
+
+#: A patient axis longer than this whose names look like genes is refused (:func:`read_patient_matrix`).
+GENE_AXIS_MIN = 2000
+#: A patient axis longer than this multiple of the known patients is refused.
+MAX_PATIENT_RATIO = 5
+
+_GENE_LIKE = re.compile(r"^(ENS[A-Z]*[GT]\d{6,}(\.\d+)?|LOC\d+|\d+|[A-Z][A-Z0-9]{1,9}(-[A-Z0-9]{1,4})?"
+                        r"|[A-Z][a-z0-9]{1,9})$")
+
+
+def looks_like_genes(names) -> bool:
+    """True when most names (≥ 80 %) look like gene symbols, Ensembl or Entrez IDs."""
+    names = pd.Index(names).astype(str)
+    return len(names) > 0 and names.str.match(_GENE_LIKE).mean() >= 0.8
+
+
+def read_patient_matrix(path: str | os.PathLike, *, orientation: str = "auto", patients=None,
+                        what: str = "features") -> pd.DataFrame:
+    """Read a matrix file as patients × ``what``, deciding, recording and checking the orientation.
+
+    The rule (``orientation="auto"``):
+
+    1. with known patient IDs (``patients``: the clinical or group table), the axis that holds
+       them is the patient axis (:func:`detect_count_orientation`);
+    2. otherwise patients are in rows, as documented — unless the rows look like genes: more
+       than :data:`GENE_AXIS_MIN` rows and more than :data:`MAX_PATIENT_RATIO` × as many
+       rows as columns, which no patients × features table has but every expression matrix does.
+
+    Parameters
+    ----------
+    path
+        CSV/TSV/Excel/parquet matrix, first column = row labels.
+    orientation
+        ``"auto"``, ``"samples x genes"`` (patients in rows) or ``"genes x samples"`` (or
+        the hyphenated spellings of :data:`ORIENTATION_NAMES`).
+    patients
+        Known patient IDs, or ``None``.
+    what
+        Name of the other axis, for messages (``"features"``, ``"genes"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Patients × ``what``; ``attrs["orientation"]`` (the file's layout) and
+        ``attrs["orientation_reason"]`` (why) say what was decided.
+
+    Raises
+    ------
+    InputError
+        A patient axis with more than :data:`MAX_PATIENT_RATIO` × the known patients, or
+        with more than :data:`GENE_AXIS_MIN` entries mostly named like genes.
+    """
+    as_is = read_matrix(path, orientation="samples x genes")
+    known = None if patients is None else pd.Index(pd.Index(patients).astype(str).unique())
+    if orientation != "auto":
+        layout, why = _orientation_name(orientation), "as given"
+    elif known is not None and (as_is.index.isin(known).any() or as_is.columns.isin(known).any()):
+        layout, why = detect_count_orientation(as_is, sample_ids=known), "the axis holding the known patient IDs"
+    elif as_is.shape[0] > GENE_AXIS_MIN and as_is.shape[0] > MAX_PATIENT_RATIO * as_is.shape[1]:
+        layout, why = "genes x samples", f"{as_is.shape[0]} rows look like {what}, not patients"
+    else:
+        layout, why = "samples x genes", "patients in rows, as documented"
+    matrix = as_is.T if layout == "genes x samples" else as_is
+    matrix.index.name, matrix.columns.name = "patient_id", None
+    matrix.attrs["orientation"] = layout
+    matrix.attrs["orientation_reason"] = why
+    _check_patient_axis(matrix, known, path, what)
+    return matrix
+
+
+def _check_patient_axis(matrix: pd.DataFrame, known, path, what: str) -> None:
+    n = matrix.shape[0]
+    hint = ("; if the file is transposed pass --orientation "
+            + ("features-by-patients" if matrix.attrs["orientation"] == "samples x genes" else "patients-by-features"))
+    if known is not None and n > MAX_PATIENT_RATIO * len(known):
+        raise InputError(f"{path}: {n} 'patients' but the clinical/group table has {len(known)}: "
+                         f"the patient axis holds {what}, not patients{hint}")
+    if n > GENE_AXIS_MIN and looks_like_genes(matrix.index):
+        raise InputError(f"{path}: {n} 'patients' named like genes (e.g. {', '.join(matrix.index[:3])}): "
+                         f"the patient axis holds {what}, not patients{hint}")

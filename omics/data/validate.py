@@ -23,7 +23,7 @@ def _examples(values: Iterable, k: int = 5) -> str:
     return shown + (f", … ({len(values) - k} more)" if len(values) > k else "")
 
 
-def clean_ids(ids: Sequence, source: str, what: str = "patient ID") -> pd.Index:
+def clean_ids(ids: Sequence, source: str, *, what: str = "patient ID") -> pd.Index:
     """Identifiers as text: Unicode NFC form, surrounding white space removed.
 
     Identifiers are never numbers (``007`` stays ``007``); readers read them as text and
@@ -54,7 +54,7 @@ def clean_ids(ids: Sequence, source: str, what: str = "patient ID") -> pd.Index:
     return out
 
 
-def check_unique_ids(ids: Sequence, source: str, what: str = "patient ID") -> None:
+def check_unique_ids(ids: Sequence, source: str, *, what: str = "patient ID") -> None:
     """Refuse duplicated identifiers."""
     index = pd.Index(ids)
     if index.hasnans or (index.astype(str) == "").any():
@@ -85,7 +85,7 @@ class Overlap:
 
 
 def check_overlap(left_ids: Sequence, right_ids: Sequence, left: str, right: str,
-                  require_all_right: bool = False, warn: bool = True) -> Overlap:
+                  *, require_all_right: bool = False, warn: bool = True) -> Overlap:
     """Compare two ID sets; refuse no overlap, report (warn) a partial one.
 
     Parameters
@@ -110,7 +110,7 @@ def check_overlap(left_ids: Sequence, right_ids: Sequence, left: str, right: str
     return ov
 
 
-def check_survival(df: pd.DataFrame, time: str, event: str, source: str = "clinical table",
+def check_survival(df: pd.DataFrame, time: str, event: str, *, source: str = "clinical table",
                    allow_missing: bool = False) -> None:
     """Check survival columns: present, numeric, time >= 0 (as R's survival), event in {0, 1}.
 
@@ -149,7 +149,7 @@ def _all_numeric(df: pd.DataFrame) -> bool:
 MAX_COUNT = float(2 ** 53)
 
 
-def check_counts(counts: pd.DataFrame, source: str = "count matrix") -> None:
+def check_counts(counts: pd.DataFrame, *, source: str = "count matrix") -> None:
     """Counts (samples × genes) must be numeric, finite, non-negative and integer-like."""
     if counts.size == 0:
         raise InputError(f"{source}: the count matrix is empty")
@@ -180,7 +180,7 @@ def check_counts(counts: pd.DataFrame, source: str = "count matrix") -> None:
                          f"non-integer values for {len(rows)} sample(s): {_examples(rows)}")
 
 
-def check_features(features: pd.DataFrame, source: str = "feature table",
+def check_features(features: pd.DataFrame, *, source: str = "feature table",
                    allow_constant: bool = True) -> None:
     """Features (samples × features) must be numeric and finite (no NaN/inf)."""
     if features.shape[0] == 0 or features.shape[1] == 0:
@@ -202,7 +202,7 @@ def check_features(features: pd.DataFrame, source: str = "feature table",
             raise InputError(f"{source}: {len(const)} constant (zero-variance) feature(s): {_examples(const)}")
 
 
-def select_patients(clinical: pd.DataFrame, selector: str, source: str = "clinical table") -> pd.Index:
+def select_patients(clinical: pd.DataFrame, selector: str, *, source: str = "clinical table") -> pd.Index:
     """Patients whose clinical ``COLUMN`` equals ``VALUE``, from a ``"COLUMN=VALUE"`` selector.
 
     Used to fit on a subset only (e.g. ``"cohort=training"``); values compare as text.

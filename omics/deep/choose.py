@@ -121,7 +121,7 @@ def choose_grouping(data: pd.DataFrame, groupings: Sequence[str], *, time: str, 
             models[g] = g
             models[f"{g} + RNA"] = f"{g} + {rna}"
             pairs += [(f"{g} + RNA", g), (f"{g} + RNA", "RNA")]
-        res = cindex_models(sub, models, time, event, pairs, reference=reference, folds=folds, n_boot=n_boot,
+        res = cindex_models(sub, models, time, event, comparisons=pairs, reference=reference, folds=folds, n_boot=n_boot,
                             seed=seed, n_jobs=n_jobs)
         cindex, comparisons = res.estimates, res.comparisons
     return GroupingChoice(chosen, bool(chosen in kept), aic, step, cindex, comparisons)

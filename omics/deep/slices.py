@@ -266,7 +266,7 @@ def extract_slices(patients, *, sequences: Sequence[str] = ("CET1",), size: int 
     transcriptomics for soft-tissue sarcoma prognosis. NPJ Precis Oncol 2024;8.
     doi:10.1038/s41698-024-00616-8
     """
-    from omics.imaging import read_manifest
+    from omics.imaging import read_patient_images
 
     if size < 8:
         raise InputError(f"slice size must be at least 8 pixels, got {size}")
@@ -275,7 +275,7 @@ def extract_slices(patients, *, sequences: Sequence[str] = ("CET1",), size: int 
     if not sequences:
         raise InputError("give at least one sequence")
     if isinstance(patients, (str, os.PathLike)):
-        patients = read_manifest(patients)
+        patients = read_patient_images(patients)
     if not patients:
         raise InputError("the manifest lists no patient")
     from tqdm.auto import tqdm

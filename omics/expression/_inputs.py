@@ -9,4 +9,4 @@ from omics.data.validate import check_features
 
 def check_expression(expr: pd.DataFrame, source: str) -> None:
     """Refuse empty, non-numeric or non-finite expression (samples × genes)."""
-    check_features(expr, source)
+    check_features(expr, source=source)

@@ -415,7 +415,7 @@ def deseq2_dge(counts: pd.DataFrame, groups: pd.Series, level: str, reference: s
         raise InputError(f"n_cpus must be >= 1, got {n_cpus}")
     counts = counts.copy()
     counts.index = counts.index.map(str)
-    check_counts(counts, "counts")
+    check_counts(counts, source="counts")
     grp = two_groups(groups, counts.index, level, reference)
     y = counts.loc[grp.samples].round().astype(np.int64)
     metadata = pd.DataFrame({"group": np.where(grp.in_level, "level", "reference")},

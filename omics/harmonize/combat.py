@@ -35,7 +35,7 @@ def _as_table(data, source: str) -> pd.DataFrame:
         if arr.ndim != 2:
             raise InputError(f"{source}: expected a 2-D samples × features table")
         data = pd.DataFrame(arr)
-    check_features(data, source)
+    check_features(data, source=source)
     if data.index.duplicated().any():
         raise InputError(f"{source}: duplicated sample IDs: {_examples(data.index[data.index.duplicated()])}")
     return data.astype(float)

@@ -4,7 +4,7 @@ pyradiomics and the ICC reproducibility filter.
 Typical use::
 
     from omics import imaging
-    patients = imaging.read_manifest("cohort/manifest.csv")
+    patients = imaging.read_patient_images("cohort/manifest.csv")
     result = imaging.extract_cohort(patients, preset="study", n_jobs=2)
     icc = imaging.feature_icc(result.features, result.features_repeat, icc_type="ICC2")
     robust = imaging.apply_icc_filter(result.features, icc)
@@ -14,7 +14,7 @@ See ``docs/imaging.md``.
 
 from omics.imaging.extract import (ExtractionResult, PatientFeatures, PatientImages, Preset, extract_cohort,
                                    extract_patient, feature_name, list_presets, load_preset, manifest_patients,
-                                   read_manifest, split_feature_name)
+                                   read_patient_images, split_feature_name)
 from omics.imaging.icc import ICCResult, apply_icc_filter, feature_icc, icc_single, mean_squares
 from omics.imaging.io import PatientImages, read_image, same_geometry, write_image
 from omics.imaging.masks import (MidSlice, distance_outside, mid_slice, peritumoral_ring, ring_name, roi_masks,
@@ -25,7 +25,7 @@ from omics.imaging.preprocess import (PreprocessConfig, PreprocessResult, build_
 
 __all__ = [
     "ExtractionResult", "PatientFeatures", "PatientImages", "Preset", "extract_cohort", "extract_patient",
-    "feature_name", "list_presets", "load_preset", "manifest_patients", "read_manifest", "split_feature_name",
+    "feature_name", "list_presets", "load_preset", "manifest_patients", "read_patient_images", "split_feature_name",
     "ICCResult", "apply_icc_filter", "feature_icc", "icc_single", "mean_squares",
     "read_image", "same_geometry", "write_image",
     "MidSlice", "distance_outside", "mid_slice", "peritumoral_ring", "ring_name", "roi_masks",

@@ -30,7 +30,7 @@ import SimpleITK as sitk
 import yaml
 
 from omics.data.validate import InputError, check_unique_ids
-from omics.imaging.io import MANIFEST_COLUMNS, PatientImages, manifest_patients, read_image, read_manifest, same_geometry  # noqa: F401
+from omics.imaging.io import MANIFEST_COLUMNS, PatientImages, manifest_patients, read_image, read_patient_images, same_geometry  # noqa: F401
 from omics.imaging.masks import roi_masks, validate_mask
 
 PRESET_DIR = Path(__file__).parent / "presets"
@@ -296,7 +296,7 @@ def extract_cohort(patients: Sequence[PatientImages] | str | os.PathLike, preset
     Parameters
     ----------
     patients
-        :class:`PatientImages` list or a manifest path (see :func:`read_manifest`).
+        :class:`PatientImages` list or a manifest path (see :func:`read_patient_images`).
     preset
         Parameter preset (see :func:`load_preset`).
     n_jobs
@@ -325,7 +325,7 @@ def extract_cohort(patients: Sequence[PatientImages] | str | os.PathLike, preset
     from tqdm.auto import tqdm
 
     if isinstance(patients, (str, os.PathLike)):
-        patients = read_manifest(patients)
+        patients = read_patient_images(patients)
     patients = list(patients)
     check_unique_ids([p.patient_id for p in patients], "patients to extract")
     preset = preset if isinstance(preset, Preset) else load_preset(preset)

@@ -209,21 +209,23 @@ class PatientImages:
     repeat_mask: Any = None
 
 
-def read_manifest(path: str | os.PathLike) -> list[PatientImages]:
-    """Read an imaging manifest (``patient_id, sequence, image, mask, repeat_mask``).
+def read_patient_images(path: str | os.PathLike) -> list[PatientImages]:
+    """The patients' image and mask files listed in a manifest, one :class:`PatientImages` each.
 
-    Paths are relative to the manifest's folder. Every patient must have one mask (the
-    same for all its sequences) and each sequence once.
+    The manifest table is read by :func:`omics.data.read_manifest` (the one reader of the
+    manifest: columns ``patient_id, sequence, image, mask[, repeat_mask]``, paths relative to
+    its folder); this groups its rows per patient. Every patient must have one mask (the
+    same for all its sequences) and each sequence once. Files are opened later, when used.
 
     Returns
     -------
     list of PatientImages
         In the manifest's order.
     """
-    from omics.data.readers import read_manifest_table
+    from omics.data.readers import read_manifest
 
-    path = Path(path)
-    return manifest_patients(read_manifest_table(path), path.parent, source=str(path))
+    table = read_manifest(path, check_files=False)
+    return manifest_patients(table, source=str(path))
 
 
 def manifest_patients(table: pd.DataFrame, base: str | os.PathLike = ".", source: str = "manifest") -> list[PatientImages]:

@@ -14,6 +14,7 @@ _EXPORTS: dict[str, str] = {
     "consensus_heatmap": "_cluster", "consensus_cdf": "_cluster",
     # expression, rnaseq, harmonize (omics.pl._expression)
     # survival, stats (omics.pl._survival)
+    "km": "_survival", "forest": "_survival",
 }
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS, globals())

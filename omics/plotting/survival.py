@@ -27,10 +27,17 @@ def _save(fig, out):
     return fig
 
 
-def km_plot(km, logrank=None, risk_times: Sequence[float] | None = None, title: str | None = None,
+def _new_figure(figsize):
+    """A figure outside pyplot's state (no global figure manager, nothing to close)."""
+    from matplotlib.figure import Figure
+    return Figure(figsize=figsize)
+
+
+def km_plot(km, *, logrank=None, risk_times: Sequence[float] | None = None, title: str | None = None,
             xlabel: str | None = None, ylabel: str | None = None,
             colors: Mapping[str, str] | None = None, show_ci: bool = True,
-            out: str | os.PathLike | None = None, *, endpoint: str = "survival", time_unit: str = ""):
+            out: str | os.PathLike | None = None, endpoint: str = "survival", time_unit: str = "",
+            ax=None):
     """Kaplan–Meier curves with censoring ticks, the log-rank p and a risk table below.
 
     Parameters
@@ -47,12 +54,15 @@ def km_plot(km, logrank=None, risk_times: Sequence[float] | None = None, title: 
         The endpoint's name (e.g. ``"overall survival"``) and the unit of the time axis.
     out
         Write the figure there (PNG/PDF/SVG by suffix) and close it.
+    ax
+        Draw the curves on this Axes (the risk table goes in an axes appended below it);
+        by default a new figure.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    xlabel = xlabel or endpoint_axis_label(time_unit)
+    xlabel = xlabel or endpoint_axis_label(time_unit=time_unit)
     ylabel = ylabel or f"{endpoint[:1].upper()}{endpoint[1:]} probability"
     tab = km.table
     tmax = float(tab["time"].max())
@@ -60,10 +70,15 @@ def km_plot(km, logrank=None, risk_times: Sequence[float] | None = None, title: 
         step = _nice_step(tmax)
         risk_times = list(np.arange(0, tmax + 1e-9, step))
     n_groups = len(km.groups)
-    fig = plt.figure(figsize=(6.4, 4.6 + 0.22 * n_groups))
-    gs = fig.add_gridspec(2, 1, height_ratios=[4.0, 0.45 + 0.22 * n_groups], hspace=0.22)
-    ax = fig.add_subplot(gs[0])
-    axr = fig.add_subplot(gs[1], sharex=ax)
+    if ax is None:
+        fig = _new_figure((6.4, 4.6 + 0.22 * n_groups))
+        gs = fig.add_gridspec(2, 1, height_ratios=[4.0, 0.45 + 0.22 * n_groups], hspace=0.22)
+        ax = fig.add_subplot(gs[0])
+        axr = fig.add_subplot(gs[1], sharex=ax)
+    else:
+        from mpl_toolkits.axes_grid1 import make_axes_locatable
+        fig = ax.figure
+        axr = make_axes_locatable(ax).append_axes("bottom", size=f"{12 + 5 * n_groups}%", pad=0.35, sharex=ax)
     palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     colors = dict(colors or {})
     for i, g in enumerate(km.groups):
@@ -110,7 +125,7 @@ def km_plot(km, logrank=None, risk_times: Sequence[float] | None = None, title: 
     return _save(fig, out)
 
 
-def endpoint_axis_label(time_unit: str = "") -> str:
+def endpoint_axis_label(*, time_unit: str = "") -> str:
     """``Time (months)``, or ``Time`` when the unit is not given."""
     return f"Time ({time_unit})" if time_unit else "Time"
 
@@ -122,26 +137,36 @@ def _nice_step(tmax: float) -> float:
     return float(10 ** np.ceil(np.log10(tmax / 8)))
 
 
-def forest_plot(table: pd.DataFrame, label: str = "label", hr: str = "hr", lower: str = "hr_lower",
+def forest_plot(table: pd.DataFrame, *, label: str = "label", hr: str = "hr", lower: str = "hr_lower",
                 upper: str = "hr_upper", p: str | None = "p", title: str | None = None,
-                out: str | os.PathLike | None = None):
+                out: str | os.PathLike | None = None, ax=None):
     """Forest plot of hazard ratios (log scale) with 95 % CIs; reference rows drawn at 1.
 
     ``table`` has one row per HR (e.g. :func:`omics.survival.cox_table`); rows with NaN CI
     (references) are shown as open squares at 1. Without a ``label`` column the labels are
     built from ``variable``/``level``/``reference`` (``"hrf: B_hRF"``, ``"hrf: C_hRF (ref.)"``).
+    Rows that are not estimable (``estimable`` False, HR NaN) are labelled ``NE`` and not drawn.
+    Draws on ``ax`` when given, otherwise on a new figure.
     """
     df = table.reset_index(drop=True)
     if label not in df and {"variable", "level", "reference"} <= set(df.columns):
         df[label] = [f"{v}: {lv}" + (" (ref.)" if r else "") if isinstance(lv, str) and lv else v
                      for v, lv, r in zip(df["variable"], df["level"], df["reference"])]
     n = len(df)
-    fig, ax = plt.subplots(figsize=(6.4, 0.9 + 0.32 * n))
+    if ax is None:
+        fig = _new_figure((6.4, 0.9 + 0.32 * n))
+        ax = fig.add_subplot()
+    else:
+        fig = ax.figure
     y = np.arange(n)[::-1]
     est = df[hr].to_numpy(float)
     lo, hi = df[lower].to_numpy(float), df[upper].to_numpy(float)
-    ref = ~np.isfinite(lo)
-    ax.errorbar(est[~ref], y[~ref], xerr=[est[~ref] - lo[~ref], hi[~ref] - est[~ref]],
+    not_estimable = ~np.isfinite(est)
+    if not_estimable.any():
+        df[label] = [f"{lab} (NE)" if ne else lab for lab, ne in zip(df[label].astype(str), not_estimable)]
+    ref = ~np.isfinite(lo) & ~not_estimable
+    drawn = ~ref & ~not_estimable
+    ax.errorbar(est[drawn], y[drawn], xerr=[est[drawn] - lo[drawn], hi[drawn] - est[drawn]],
                 fmt="s", color="black", ms=5, capsize=2, lw=1)
     ax.plot(np.ones(ref.sum()), y[ref], "s", mfc="white", mec="black", ms=5)
     ax.axvline(1.0, color="grey", lw=0.8, ls="--")
@@ -164,7 +189,7 @@ def forest_plot(table: pd.DataFrame, label: str = "label", hr: str = "hr", lower
     return _save(fig, out)
 
 
-def cindex_plot(estimates: pd.DataFrame, comparisons: pd.DataFrame | None = None,
+def cindex_plot(estimates: pd.DataFrame, *, comparisons: pd.DataFrame | None = None,
                 labels: Mapping[str, str] | None = None, title: str | None = None,
                 out: str | os.PathLike | None = None):
     """Dot plot of cross-validated C-indices with 95 % intervals, and comparison brackets.

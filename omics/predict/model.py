@@ -131,7 +131,7 @@ def fit_model(features: pd.DataFrame, y, *, batch=None, covariates=None, harmoni
         "threshold": threshold, "threshold_rule": f"Youden's J on {inner_cv}-fold out-of-fold training predictions",
         "n_train": int(len(y)), "n_cases": int(y.sum()),
         "training_hash": training_hash(features, y),
-        "versions": package_versions(("omics", "numpy", "pandas", "scikit-learn", "scipy", "imbalanced-learn",
+        "versions": package_versions(packages=("omics", "numpy", "pandas", "scikit-learn", "scipy", "imbalanced-learn",
                                       "skrebate", "joblib")),
     }
     return FrozenModel(fitted, card)

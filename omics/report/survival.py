@@ -24,14 +24,14 @@ def _pct(s, lo, hi) -> str:
     return format_ci(s, lo, hi, digits=0, scale=100.0)
 
 
-def survival_column(at: float, time_unit: str = "") -> str:
+def survival_column(at: float, *, time_unit: str = "") -> str:
     """Header of a survival-probability column: ``Survival at 60 months, % (95% CI)``."""
     unit = f" {time_unit}" if time_unit else ""
     return f"Survival at {at:g}{unit}, % (95% CI)"
 
 
-def survival_report(table: pd.DataFrame, labels: Mapping[str, str] | None = None,
-                    time_label: str | None = None, *, time_unit: str = "") -> pd.DataFrame:
+def survival_report(table: pd.DataFrame, *, labels: Mapping[str, str] | None = None,
+                    time_label: str | None = None, time_unit: str = "") -> pd.DataFrame:
     """Study Table 3 layout: one block per grouping, the reference level first as ``ref.``.
 
     Columns: ``Grouping, Group, No. at risk, Events, Survival at <t> <unit>, % (95% CI),
@@ -40,7 +40,7 @@ def survival_report(table: pd.DataFrame, labels: Mapping[str, str] | None = None
     """
     labels = dict(labels or {})
     t = table["time"].iloc[0] if len(table) else np.nan
-    surv_col = time_label or survival_column(t, time_unit)
+    surv_col = time_label or survival_column(t, time_unit=time_unit)
     has_multi = table["multi_hr"].notna().any()
     rows = []
     for grouping, part in table.groupby("grouping", sort=False):
@@ -61,7 +61,7 @@ def survival_report(table: pd.DataFrame, labels: Mapping[str, str] | None = None
     return pd.DataFrame(rows)
 
 
-def survival_footnotes(table: pd.DataFrame, covariates: Sequence[str] = (),
+def survival_footnotes(table: pd.DataFrame, *, covariates: Sequence[str] = (),
                        reference: Mapping[str, str] | None = None, endpoint: str = "survival") -> list[str]:
     """Footnotes: covariates of the multivariable models, patients used/dropped, stars."""
     notes = []
@@ -85,8 +85,8 @@ def survival_footnotes(table: pd.DataFrame, covariates: Sequence[str] = (),
     return notes
 
 
-def model_report(table: pd.DataFrame, labels: Mapping[str, str] | None = None,
-                 time_label: str | None = None, *, at: float | None = None,
+def model_report(table: pd.DataFrame, *, labels: Mapping[str, str] | None = None,
+                 time_label: str | None = None, at: float | None = None,
                  time_unit: str = "") -> pd.DataFrame:
     """Study Table 4 layout: per model a header row with the CV C-index (95 % CI), then its HRs.
 
@@ -96,7 +96,7 @@ def model_report(table: pd.DataFrame, labels: Mapping[str, str] | None = None,
     labels = dict(labels or {})
     if at is None and len(table) and "time" in table:
         at = float(table["time"].iloc[0])
-    surv_col = time_label or (survival_column(at, time_unit) if at is not None else "Survival, % (95% CI)")
+    surv_col = time_label or (survival_column(at, time_unit=time_unit) if at is not None else "Survival, % (95% CI)")
     rows = []
     for model, part in table.groupby("model", sort=False):
         first = part.iloc[0]
@@ -118,7 +118,7 @@ def model_report(table: pd.DataFrame, labels: Mapping[str, str] | None = None,
     return pd.DataFrame(rows)
 
 
-def cindex_report(estimates: pd.DataFrame, comparisons: pd.DataFrame | None = None,
+def cindex_report(estimates: pd.DataFrame, *, comparisons: pd.DataFrame | None = None,
                   labels: Mapping[str, str] | None = None) -> pd.DataFrame:
     """C-index comparison table: model, C (95 % CI), and each comparison's ΔC (95 % CI) and p."""
     labels = dict(labels or {})
@@ -136,7 +136,7 @@ def cindex_report(estimates: pd.DataFrame, comparisons: pd.DataFrame | None = No
     return pd.DataFrame(rows)
 
 
-def endpoint_footnote(endpoint: str, time: str, event: str, time_unit: str = "") -> str:
+def endpoint_footnote(endpoint: str, time: str, event: str, *, time_unit: str = "") -> str:
     """``Endpoint: overall survival (time os_months in months, event os_event).``"""
     unit = f" in {time_unit}" if time_unit else ""
     return f"Endpoint: {endpoint} (time {time}{unit}, event {event})."

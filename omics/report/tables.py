@@ -20,7 +20,7 @@ from omics.data.io import write_table, write_text
 from omics.stats.multitest import significance_stars
 
 
-def format_p(p: float, stars: bool = True, digits: int = 4) -> str:
+def format_p(p: float, *, stars: bool = True, digits: int = 4) -> str:
     """``0.0146*``, ``< 0.0001***``; empty for NaN."""
     if p is None or not np.isfinite(p):
         return ""
@@ -28,7 +28,7 @@ def format_p(p: float, stars: bool = True, digits: int = 4) -> str:
     return text + (significance_stars(p) if stars else "")
 
 
-def format_ci(est: float, lower: float, upper: float, digits: int = 2, scale: float = 1.0) -> str:
+def format_ci(est: float, lower: float, upper: float, *, digits: int = 2, scale: float = 1.0) -> str:
     """``2.11 (1.05–4.23)``; empty for NaN estimates."""
     if est is None or not np.isfinite(est):
         return ""
@@ -37,7 +37,7 @@ def format_ci(est: float, lower: float, upper: float, digits: int = 2, scale: fl
     return f"{est * scale:.{digits}f} ({lower * scale:.{digits}f}–{upper * scale:.{digits}f})"
 
 
-def to_markdown(df: pd.DataFrame, title: str | None = None, footnotes: Iterable[str] = ()) -> str:
+def to_markdown(df: pd.DataFrame, *, title: str | None = None, footnotes: Iterable[str] = ()) -> str:
     """GitHub-flavoured Markdown table (no extra dependency), with title and footnotes."""
     cols = [str(c) for c in df.columns]
     esc = lambda v: ("" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)).replace("|", "\\|")  # noqa: E731
@@ -55,7 +55,7 @@ def to_markdown(df: pd.DataFrame, title: str | None = None, footnotes: Iterable[
     return "\n".join(lines) + "\n"
 
 
-def to_html(df: pd.DataFrame, title: str | None = None, footnotes: Iterable[str] = ()) -> str:
+def to_html(df: pd.DataFrame, *, title: str | None = None, footnotes: Iterable[str] = ()) -> str:
     """A standalone HTML table with title (caption) and footnotes."""
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
     body = []
@@ -69,7 +69,7 @@ def to_html(df: pd.DataFrame, title: str | None = None, footnotes: Iterable[str]
             f"<tbody>{''.join(body)}</tbody></table>{notes}\n")
 
 
-def render_table(df: pd.DataFrame, out: str | os.PathLike, stem: str, title: str | None = None,
+def render_table(df: pd.DataFrame, out: str | os.PathLike, stem: str, *, title: str | None = None,
                  footnotes: Iterable[str] = (), formats: Iterable[str] = ("csv", "md", "html")) -> list[Path]:
     """Write ``out/stem.csv|md|html`` atomically; returns the paths written."""
     out = Path(out)
@@ -80,9 +80,9 @@ def render_table(df: pd.DataFrame, out: str | os.PathLike, stem: str, title: str
         if fmt == "csv":
             write_table(df, path, index=False)
         elif fmt == "md":
-            write_text(to_markdown(df, title, footnotes), path)
+            write_text(to_markdown(df, title=title, footnotes=footnotes), path)
         elif fmt == "html":
-            write_text(to_html(df, title, footnotes), path)
+            write_text(to_html(df, title=title, footnotes=footnotes), path)
         else:
             raise ValueError(f"unknown table format {fmt!r} (csv, md, html)")
         paths.append(path)
@@ -120,6 +120,16 @@ def association_footnotes(table) -> list[str]:
     for (test,), part in table.tests.groupby(["test"], sort=False):
         notes.append(f"{test}: " + ", ".join(f"{r.variable} ({r.grouping})" for r in part.itertuples()))
     notes.append("* p < 0.05, ** p < 0.005, *** p < 0.001.")
+    return notes
+
+
+def characteristics_footnotes(table) -> list[str]:
+    """Subset sizes, the tests between the compared subsets, and how cells read."""
+    notes = [f"{k}: n = {n}" for k, n in table.subsets.items()]
+    if table.compare:
+        notes.append("Tests between " + " and ".join(table.compare) + ": " + "; ".join(
+            f"{r.variable} ({r.test})" for r in table.tests.itertuples()))
+    notes.append("Cells: n/N (%) with N = patients with a value; mean ± SD and median (range).")
     return notes
 
 

@@ -27,9 +27,9 @@ def as_count_frame(counts, source: str = "count matrix", allow_zero_samples: boo
             raise InputError(f"{source}: expected a 2-D samples × genes matrix, got shape {arr.shape}")
         counts = pd.DataFrame(arr, index=[f"S{i + 1}" for i in range(arr.shape[0])],
                               columns=[f"G{j + 1}" for j in range(arr.shape[1])])
-    check_unique_ids(counts.index, source, "sample ID")
-    check_unique_ids(counts.columns, source, "gene ID")
-    check_counts(counts, source)
+    check_unique_ids(counts.index, source, what="sample ID")
+    check_unique_ids(counts.columns, source, what="gene ID")
+    check_counts(counts, source=source)
     out = counts.apply(pd.to_numeric).astype(float) if counts.dtypes.eq(object).any() else counts.astype(float)
     if not allow_zero_samples:
         zero = out.index[out.sum(axis=1).to_numpy() == 0]

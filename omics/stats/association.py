@@ -32,13 +32,14 @@ Crombé A, Lucchesi C, et al. NPJ Precis Oncol 2024 (Table 2).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from omics._result import Result
 from omics.data.validate import InputError
 from omics.stats.multitest import bh_adjust, significance_stars
 
@@ -67,7 +68,7 @@ def _clean(groups, values, what: str):
     return g[keep].astype(str), v[keep]
 
 
-def categorical_test(groups, values, method: str = "auto", seed: int = 0) -> TestResult:
+def categorical_test(groups, values, *, method: str = "auto", seed: int = 0) -> TestResult:
     """Chi-square or Fisher test of independence of two categorical variables.
 
     Parameters
@@ -110,7 +111,7 @@ def categorical_test(groups, values, method: str = "auto", seed: int = 0) -> Tes
                       "expected counts < 5" if small else "")
 
 
-def continuous_test(groups, values, method: str = "auto", normality_alpha: float = 0.05) -> TestResult:
+def continuous_test(groups, values, *, method: str = "auto", normality_alpha: float = 0.05) -> TestResult:
     """Compare a continuous variable between groups (t/ANOVA or Mann–Whitney/Kruskal–Wallis).
 
     Parameters
@@ -155,9 +156,9 @@ def continuous_test(groups, values, method: str = "auto", normality_alpha: float
     return TestResult("Kruskal–Wallis", float(res.statistic), float(len(samples) - 1), float(res.pvalue), note)
 
 
-@dataclass
-class AssociationTable:
-    """Associations of groupings with variables.
+@dataclass(repr=False)
+class AssociationTable(Result):
+    """Associations of groupings with variables (or cohort characteristics by subset).
 
     Attributes
     ----------
@@ -166,12 +167,58 @@ class AssociationTable:
         median, cell`` (``level`` empty for continuous variables).
     tests : pandas.DataFrame
         ``grouping, variable, kind, test, statistic, df, p, p_adj, stars, note``.
+    kind : str
+        ``"association"`` (:func:`association_table`) or ``"characteristics"``
+        (:func:`characteristics_table`): the stem of the written files.
+    subsets : dict
+        ``{subset: number of patients}`` of a characteristics table.
+    compare : tuple or None
+        The two subsets tested against each other (characteristics table).
     """
 
     cells: pd.DataFrame
     tests: pd.DataFrame
+    kind: str = "association"
+    subsets: dict = field(default_factory=dict)
+    compare: tuple | None = None
 
     def to_frame(self) -> pd.DataFrame:
+        """The tests, one row per grouping and variable (tidy)."""
+        return self.tests.copy()
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The wide table a reader scans (:meth:`wide`)."""
+        return self.wide()
+
+    def footnotes(self) -> list[str]:
+        """Footnotes of the rendered table (which test for which variable; subset sizes)."""
+        from omics.report.tables import association_footnotes, characteristics_footnotes
+
+        return characteristics_footnotes(self) if self.kind == "characteristics" else association_footnotes(self)
+
+    def write(self, out_dir, *, title: str | None = None) -> dict:
+        """Write ``<kind>_tests.csv``, ``<kind>_cells.csv`` and the rendered study table
+        ``table_<kind>.{csv,md,html}`` (the files of ``omics associate`` / ``characteristics``)."""
+        from pathlib import Path
+
+        from omics.data.io import write_table
+        from omics.report.tables import association_report, characteristics_report, render_table
+
+        out = Path(out_dir)
+        paths = {"tests": write_table(self.tests, out / f"{self.kind}_tests.csv", index=False),
+                 "cells": write_table(self.cells, out / f"{self.kind}_cells.csv", index=False)}
+        report = characteristics_report(self) if self.kind == "characteristics" else association_report(self)
+        for p in render_table(report, out, f"table_{self.kind}", title=title, footnotes=self.footnotes()):
+            paths[f"table_{p.suffix.lstrip('.')}"] = p
+        return paths
+
+    def _short(self) -> str:
+        return (f"{self.kind}: {self.tests['grouping'].nunique()} grouping(s) × "
+                f"{self.cells['variable'].nunique()} variable(s); "
+                f"{int((self.tests['p'] < 0.05).sum())} test(s) with p < 0.05")
+
+    def wide(self) -> pd.DataFrame:
         """Wide table: rows ``variable, level``; per grouping a column per group and ``p``."""
         wide = self.cells.pivot_table(index=["variable", "level"], columns=["grouping", "group"],
                                       values="cell", aggfunc="first", sort=False)
@@ -183,16 +230,14 @@ class AssociationTable:
             p = out["variable"].map(t["p"])
             first = ~out["variable"].duplicated()
             out[f"{grouping}: p"] = p.where(first)
-            out[f"{grouping}: test"] = out["variable"].map(t["test"]).where(first)
+            out[f"{grouping}: test"] = out["variable"].map(t["test"]).where(first, "")
         cols = ["variable", "level"]
         for grouping in order:
             cols += [c for c in out.columns if c.startswith(f"{grouping}: ")]
-        return out[cols]
-
-    def __repr__(self) -> str:
-        return (f"AssociationTable({self.tests['grouping'].nunique()} grouping(s) × "
-                f"{self.tests['variable'].nunique()} variable(s); "
-                f"{int((self.tests['p'] < 0.05).sum())} test(s) with p < 0.05)")
+        out = out[cols]
+        text = [c for c in cols if out[c].dtype == object]
+        out[text] = out[text].fillna("")       # blank, not NaN, where a cell is empty (text columns)
+        return out
 
 
 def _is_categorical(s: pd.Series) -> bool:
@@ -200,7 +245,7 @@ def _is_categorical(s: pd.Series) -> bool:
 
 
 def association_table(data: pd.DataFrame, groupings: Sequence[str], variables: Sequence[str],
-                      categorical: Sequence[str] | None = None,
+                      *, categorical: Sequence[str] | None = None,
                       categorical_method: str = "auto", continuous_method: str = "auto",
                       normality_alpha: float = 0.05, adjust: str | None = None,
                       level_order: Mapping[str, Sequence[str]] | None = None, digits: int = 1,
@@ -302,7 +347,7 @@ def association_table(data: pd.DataFrame, groupings: Sequence[str], variables: S
 
 
 def characteristics_table(data: pd.DataFrame, subsets: Mapping[str, Sequence[bool] | pd.Series],
-                          variables: Sequence[str], compare: tuple[str, str] | None = None,
+                          variables: Sequence[str], *, compare: tuple[str, str] | None = None,
                           categorical: Sequence[str] | None = None, categorical_method: str = "auto",
                           continuous_method: str = "auto", digits: int = 1,
                           level_order: Mapping[str, Sequence[str]] | None = None,
@@ -392,4 +437,6 @@ def characteristics_table(data: pd.DataFrame, subsets: Mapping[str, Sequence[boo
                           "stars": significance_stars(res.p_value)})
     tests = pd.DataFrame(tests, columns=["grouping", "variable", "kind", "test", "statistic", "df", "p",
                                          "n", "note", "p_adj", "stars"])
-    return AssociationTable(pd.DataFrame(cells), tests)
+    return AssociationTable(pd.DataFrame(cells), tests, kind="characteristics",
+                            subsets={k: int(m.sum()) for k, m in masks.items()},
+                            compare=tuple(compare) if compare is not None else None)

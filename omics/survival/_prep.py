@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from omics._result import Result
 from omics.data.validate import InputError, check_survival
 
 
@@ -15,8 +16,8 @@ class DroppedRowsWarning(UserWarning):
     """Patients were left out of an analysis because of missing values."""
 
 
-@dataclass(frozen=True)
-class SurvivalData:
+@dataclass(frozen=True, repr=False)
+class SurvivalData(Result):
     """Time, event and covariates of the patients an analysis used."""
 
     data: pd.DataFrame     # the used rows (covariates, unmodified values)
@@ -25,9 +26,23 @@ class SurvivalData:
     n_dropped: int
     dropped: list          # patient IDs dropped for missing values
 
+    _file_stem = "survival_data"
+
+    def to_frame(self) -> pd.DataFrame:
+        """The patients used (one row each, the analysed columns)."""
+        return self.data.copy()
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row: ``n, events, dropped``."""
+        return pd.DataFrame([{"n": len(self.time), "events": int(self.event.sum()), "dropped": self.n_dropped}])
+
+    def _short(self) -> str:
+        return f"n={len(self.time)}, events={int(self.event.sum())}, dropped={self.n_dropped}"
+
 
 def complete_cases(data: pd.DataFrame, time: str, event: str, columns: list[str],
-                   source: str = "data", warn: bool = True) -> SurvivalData:
+                   *, source: str = "data", warn: bool = True) -> SurvivalData:
     """Keep patients with time, event and every column in ``columns`` present.
 
     Raises

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from omics._result import Result
 from omics.data.validate import InputError
 from omics.survival import _efron
 from omics.survival._prep import complete_cases
@@ -78,8 +79,8 @@ def _replicate(child: np.random.SeedSequence, event: np.ndarray, folds: int,
     return rows, fold_u[inv]
 
 
-@dataclass
-class CIndexResult:
+@dataclass(repr=False)
+class CIndexResult(Result):
     """Cross-validated C-indices of several Cox models, with bootstrap intervals.
 
     Attributes
@@ -107,21 +108,42 @@ class CIndexResult:
     params: dict = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
+        """Per model: CV C-index with its interval (``estimates``)."""
         return self.estimates.copy()
 
-    def __repr__(self) -> str:
-        lines = [f"CIndexResult(n={self.n}, events={self.events}, dropped={self.n_dropped}, "
-                 f"folds={self.params.get('folds')}, n_boot={self.params.get('n_boot')})"]
-        for _, r in self.estimates.iterrows():
-            lines.append(f"  {r['model']:<14} C={r['c_index']:.3f} ({r['lower']:.3f}–{r['upper']:.3f})")
-        for _, r in self.comparisons.iterrows():
-            lines.append(f"  {r['model_a']} vs {r['model_b']}: ΔC={r['delta']:+.3f} "
-                         f"({r['lower']:+.3f} to {r['upper']:+.3f}), p={r['p']:.4g}")
-        return "\n".join(lines)
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Per model ``model, c_index, lower, upper``, then per comparison ``model_a vs
+        model_b`` with ΔC as ``c_index`` and its interval and ``p``."""
+        est = self.estimates[["model", "c_index", "lower", "upper"]].assign(p=np.nan)
+        comp = pd.DataFrame({"model": [f"{a} vs {b}" for a, b in zip(self.comparisons["model_a"],
+                                                                     self.comparisons["model_b"])],
+                             "c_index": self.comparisons["delta"], "lower": self.comparisons["lower"],
+                             "upper": self.comparisons["upper"], "p": self.comparisons["p"]})
+        return pd.concat([est, comp], ignore_index=True) if len(comp) else est.reset_index(drop=True)
+
+    def write(self, out_dir) -> dict:
+        """Write ``cindex.csv``, ``cindex_comparisons.csv``, ``cindex_folds.csv`` and
+        ``cindex_bootstrap.csv`` (the tables of ``omics cindex``)."""
+        from pathlib import Path
+
+        from omics.data.io import write_table
+
+        out = Path(out_dir)
+        return {"cindex": write_table(self.estimates, out / "cindex.csv", index=False),
+                "comparisons": write_table(self.comparisons, out / "cindex_comparisons.csv", index=False),
+                "folds": write_table(self.fold_values, out / "cindex_folds.csv", index=False),
+                "bootstrap": write_table(self.boot, out / "cindex_bootstrap.csv", index=False)}
+
+    def _short(self) -> str:
+        models = "; ".join(f"{r['model']} C={r['c_index']:.3f} ({r['lower']:.3f}–{r['upper']:.3f})"
+                           for _, r in self.estimates.iterrows())
+        return (f"n={self.n}, events={self.events}, dropped={self.n_dropped}, folds={self.params.get('folds')}, "
+                f"n_boot={self.params.get('n_boot')}; {models}")
 
 
-@dataclass
-class CIndexComparison:
+@dataclass(repr=False)
+class CIndexComparison(Result):
     """Paired-bootstrap comparison of two models' CV C-indices (see :func:`compare_cindex`)."""
 
     model_a: str
@@ -136,12 +158,21 @@ class CIndexComparison:
     result: CIndexResult
 
     def to_frame(self) -> pd.DataFrame:
+        """One row: ``model_a, model_b, c_a, c_b, delta, lower, upper, p, n_boot``."""
         return self.result.comparisons.copy()
 
-    def __repr__(self) -> str:
-        return (f"CIndexComparison({self.model_a} vs {self.model_b}: C {self.c_a:.3f} vs {self.c_b:.3f}, "
+    @property
+    def summary(self) -> pd.DataFrame:
+        return self.to_frame()
+
+    def write(self, out_dir) -> dict:
+        """The files of :meth:`CIndexResult.write` (estimates, comparison, folds, bootstrap)."""
+        return self.result.write(out_dir)
+
+    def _short(self) -> str:
+        return (f"{self.model_a} vs {self.model_b}: C {self.c_a:.3f} vs {self.c_b:.3f}, "
                 f"ΔC={self.delta:+.3f} ({self.lower:+.3f} to {self.upper:+.3f}), p={self.p_value:.4g}, "
-                f"B={self.deltas.size})")
+                f"B={self.deltas.size}")
 
 
 def _cv_batch(xs: list[np.ndarray], time: np.ndarray, event: np.ndarray,
@@ -234,7 +265,7 @@ def _interval(values: np.ndarray, estimate: float, alpha: float, method: str) ->
 
 
 def cindex_models(data: pd.DataFrame, models: Mapping[str, str] | Sequence[str], time: str, event: str,
-                  comparisons: Sequence[tuple[str, str]] | None = None,
+                  *, comparisons: Sequence[tuple[str, str]] | None = None,
                   reference: Mapping[str, str] | None = None, folds: int = 5, repeats: int = 1,
                   n_boot: int = 1000, alpha: float = 0.05, seed: int = 0, n_jobs: int = 1,
                   progress: bool = False, interval: str = "percentile") -> CIndexResult:
@@ -307,7 +338,7 @@ def cindex_models(data: pd.DataFrame, models: Mapping[str, str] | Sequence[str],
                          f"than folds ({folds}); use fewer folds")
     xs = []
     for name, f in formulas.items():
-        design = build_design(cc.data, f, reference, time=cc.time, event=cc.event)
+        design = build_design(cc.data, f, reference=reference, time=cc.time, event=cc.event)
         xs.append(design.transform(cc.data).to_numpy(dtype=float))
     children = np.random.SeedSequence(seed).spawn(repeats + n_boot)
     obs_reps = [_replicate(children[i], cc.event, folds, bootstrap=False) for i in range(repeats)]
@@ -365,7 +396,7 @@ def cindex_models(data: pd.DataFrame, models: Mapping[str, str] | Sequence[str],
 
 
 def cv_cindex(data: pd.DataFrame, model: str | Mapping[str, str], time: str, event: str,
-              reference: Mapping[str, str] | None = None, folds: int = 5, repeats: int = 1,
+              *, reference: Mapping[str, str] | None = None, folds: int = 5, repeats: int = 1,
               n_boot: int = 1000, alpha: float = 0.05, seed: int = 0, n_jobs: int = 1,
               progress: bool = False, interval: str = "percentile") -> CIndexResult:
     """Cross-validated Harrell's C of one Cox model (or several, ``{name: formula}``).
@@ -379,12 +410,13 @@ def cv_cindex(data: pd.DataFrame, model: str | Mapping[str, str], time: str, eve
     >>> res.estimates[["model", "c_index", "lower", "upper"]]                       # doctest: +SKIP
     """
     models = model if isinstance(model, Mapping) else {str(model): str(model)}
-    return cindex_models(data, models, time, event, None, reference, folds, repeats, n_boot,
-                         alpha, seed, n_jobs, progress, interval)
+    return cindex_models(data, models, time, event, comparisons=None, reference=reference, folds=folds,
+                         repeats=repeats, n_boot=n_boot, alpha=alpha, seed=seed, n_jobs=n_jobs,
+                         progress=progress, interval=interval)
 
 
 def compare_cindex(data: pd.DataFrame, model_a: str, model_b: str, time: str, event: str,
-                   reference: Mapping[str, str] | None = None, folds: int = 5, repeats: int = 1,
+                   *, reference: Mapping[str, str] | None = None, folds: int = 5, repeats: int = 1,
                    n_boot: int = 1000, alpha: float = 0.05, seed: int = 0, n_jobs: int = 1,
                    names: tuple[str, str] | None = None, progress: bool = False,
                    interval: str = "percentile") -> CIndexComparison:
@@ -412,8 +444,9 @@ def compare_cindex(data: pd.DataFrame, model_a: str, model_b: str, time: str, ev
     na, nb = names or (str(model_a), str(model_b))
     if na == nb:
         raise InputError("compare_cindex: the two models must differ")
-    res = cindex_models(data, {na: model_a, nb: model_b}, time, event, [(na, nb)], reference,
-                        folds, repeats, n_boot, alpha, seed, n_jobs, progress, interval)
+    res = cindex_models(data, {na: model_a, nb: model_b}, time, event, comparisons=[(na, nb)],
+                        reference=reference, folds=folds, repeats=repeats, n_boot=n_boot, alpha=alpha,
+                        seed=seed, n_jobs=n_jobs, progress=progress, interval=interval)
     row = res.comparisons.iloc[0]
     deltas = (res.boot[na] - res.boot[nb]).to_numpy()
     return CIndexComparison(na, nb, row["c_a"], row["c_b"], row["delta"], row["lower"], row["upper"],

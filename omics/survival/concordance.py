@@ -28,15 +28,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from omics._result import Result
 from omics.data.validate import InputError
 
 #: Rows per block in the pairwise computation (memory ~ block × n).
 _BLOCK = 2048
 
 
-@dataclass(frozen=True)
-class Concordance:
+@dataclass(frozen=True, repr=False)
+class Concordance(Result):
     """Harrell's C with its pair counts."""
+
+    _file_stem = "concordance"
 
     c_index: float
     concordant: float
@@ -51,10 +54,17 @@ class Concordance:
     def __float__(self) -> float:
         return float(self.c_index)
 
-    def __repr__(self) -> str:
-        return (f"Concordance(C={self.c_index:.4f}, concordant={self.concordant:g}, "
+    def to_frame(self):
+        """One row: ``c_index, concordant, discordant, tied_risk, tied_time, comparable``."""
+        import pandas as pd
+        return pd.DataFrame([{"c_index": self.c_index, "concordant": self.concordant,
+                              "discordant": self.discordant, "tied_risk": self.tied_risk,
+                              "tied_time": self.tied_time, "comparable": self.comparable}])
+
+    def _short(self) -> str:
+        return (f"C={self.c_index:.4f}, concordant={self.concordant:g}, "
                 f"discordant={self.discordant:g}, tied_risk={self.tied_risk:g}, "
-                f"tied_time={self.tied_time:g})")
+                f"tied_time={self.tied_time:g}")
 
 
 def _validate(time, event, risk):
@@ -178,9 +188,11 @@ def concordance_variance(time, event, risk) -> float:
     return float(np.sum(u ** 2))
 
 
-@dataclass(frozen=True)
-class ConcordanceComparison:
+@dataclass(frozen=True, repr=False)
+class ConcordanceComparison(Result):
     """Two risk scores' Harrell C on the same patients and the test of their difference."""
+
+    _file_stem = "concordance_comparison"
 
     c_a: float
     c_b: float
@@ -192,9 +204,16 @@ class ConcordanceComparison:
     z: float
     p_value: float
 
-    def __repr__(self) -> str:
-        return (f"ConcordanceComparison(C_a={self.c_a:.4f}, C_b={self.c_b:.4f}, ΔC={self.delta:+.4f} "
-                f"± {self.se:.4f}, z={self.z:.3f}, p={self.p_value:.4g})")
+    def to_frame(self):
+        """One row: ``c_a, c_b, var_a, var_b, cov, delta, se, z, p``."""
+        import pandas as pd
+        return pd.DataFrame([{"c_a": self.c_a, "c_b": self.c_b, "var_a": self.var_a, "var_b": self.var_b,
+                              "cov": self.cov, "delta": self.delta, "se": self.se, "z": self.z,
+                              "p": self.p_value}])
+
+    def _short(self) -> str:
+        return (f"C_a={self.c_a:.4f}, C_b={self.c_b:.4f}, ΔC={self.delta:+.4f} "
+                f"± {self.se:.4f}, z={self.z:.3f}, p={self.p_value:.4g}")
 
 
 def compare_concordance(time, event, risk_a, risk_b) -> ConcordanceComparison:

@@ -15,10 +15,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from omics._result import Result
 from omics.data.validate import InputError
 from omics.survival import _efron
 from omics.survival._prep import complete_cases
-from omics.survival.design import Formula, build_design, parse_formula
+from omics.survival.design import Formula, build_design, parse_formula, quote_name
 
 
 class CoxConvergenceWarning(UserWarning):
@@ -35,7 +36,7 @@ class GlobalTest:
     p_value: float
 
 
-class CoxModel:
+class CoxModel(Result):
     """Cox proportional-hazards model given by a formula (Efron ties by default).
 
     Parameters
@@ -75,7 +76,7 @@ class CoxModel:
     Therneau TM. A Package for Survival Analysis in R (``survival::coxph``).
     """
 
-    def __init__(self, formula: str | Formula, reference: Mapping[str, str] | None = None,
+    def __init__(self, formula: str | Formula, *, reference: Mapping[str, str] | None = None,
                  ties: str = "efron"):
         self.formula = parse_formula(formula)
         self.reference = dict(reference or {})
@@ -84,7 +85,7 @@ class CoxModel:
         self.ties = ties
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, data: pd.DataFrame, time: str, event: str, source: str = "data") -> "CoxModel":
+    def fit(self, data: pd.DataFrame, time: str, event: str, *, source: str = "data") -> "CoxModel":
         """Fit on the complete cases of ``data``.
 
         Raises
@@ -94,7 +95,7 @@ class CoxModel:
             a constant numeric covariate, or no events.
         """
         cc = complete_cases(data, time, event, self.formula.variables, source=source)
-        design = build_design(cc.data, self.formula, self.reference, time=cc.time, event=cc.event)
+        design = build_design(cc.data, self.formula, reference=self.reference, time=cc.time, event=cc.event)
         x = design.transform(cc.data)
         if cc.event.sum() == 0:
             raise InputError(f"{source}: no events among the {len(cc.event)} patients used; "
@@ -184,24 +185,72 @@ class CoxModel:
     def hazard_ratios_(self) -> pd.Series:
         return np.exp(self.coef_).rename("hr")
 
-    def to_frame(self, alpha: float = 0.05) -> pd.DataFrame:
+    def estimable(self, column: str) -> bool:
+        """Whether the HR of a design column can be reported.
+
+        The one place that decides it: a coefficient flagged as possibly infinite at the fit
+        (monotone likelihood: a level without events, complete separation) or not estimated
+        at all (aliased, NaN) is *not estimable* — its HR, CI and Wald p are shown as NaN
+        (``NE`` in the formatted reports) by :meth:`to_frame` and :func:`cox_table` alike.
+        """
+        self._check_fitted()
+        return column not in self.possibly_infinite_ and bool(np.isfinite(self.coef_.get(column, np.nan)))
+
+    def to_frame(self, *, alpha: float = 0.05) -> pd.DataFrame:
         """Coefficient table: one row per design column (R ``summary(coxph)``).
 
-        Columns: ``term, variable, level, coef, se, hr, hr_lower, hr_upper, z, p``.
+        Columns: ``term, column, variable, level, coef, se, hr, hr_lower, hr_upper, z, p,
+        estimable``. Where :meth:`estimable` is False, ``hr, hr_lower, hr_upper, z, p`` are
+        NaN (``coef`` and ``se`` keep the values where the fit stopped), as in :func:`cox_table`.
         """
         self._check_fitted()
         z = stats.norm.ppf(1 - alpha / 2)
         coef, se = self.coef_.to_numpy(), self.se_.to_numpy()
-        wald_z = coef / se
+        with np.errstate(divide="ignore", invalid="ignore"):
+            wald_z = coef / se
         rows = []
         with np.errstate(over="ignore"):  # a possibly infinite coefficient (flagged at fit)
             for col, term, b, s, zz in zip(self.coef_.index, self.design_.term_of_column, coef, se, wald_z):
                 variable, level = _split_column(col)
+                ok = self.estimable(col)
+                nan = float("nan")
                 rows.append({"term": term, "column": col, "variable": variable, "level": level,
-                             "coef": b, "se": s, "hr": np.exp(b), "hr_lower": np.exp(b - z * s),
-                             "hr_upper": np.exp(b + z * s), "z": zz,
-                             "p": 2 * stats.norm.sf(abs(zz)) if np.isfinite(zz) else np.nan})
+                             "coef": b, "se": s, "hr": np.exp(b) if ok else nan,
+                             "hr_lower": np.exp(b - z * s) if ok else nan,
+                             "hr_upper": np.exp(b + z * s) if ok else nan, "z": zz if ok else nan,
+                             "p": 2 * stats.norm.sf(abs(zz)) if ok and np.isfinite(zz) else nan,
+                             "estimable": ok})
         return pd.DataFrame(rows)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row: ``formula, n, events, dropped, loglik, aic, concordance`` and the three
+        global tests (``lr_*``, ``wald_*``, ``score_*``: statistic, df, p)."""
+        self._check_fitted()
+        row = {"formula": str(self.formula), "n": self.n_, "events": self.n_events_,
+               "dropped": self.n_dropped_, "loglik": self.loglik_, "aic": self.aic_,
+               "concordance": self.concordance_.c_index}
+        for name, t in (("lr", self.lr_test_), ("wald", self.wald_test_), ("score", self.score_test_)):
+            row.update({f"{name}_statistic": t.statistic, f"{name}_df": t.df, f"{name}_p": t.p_value})
+        return pd.DataFrame([row])
+
+    def write(self, out_dir, *, name: str = "cox", ph_test: bool = False) -> dict:
+        """Write ``<name>.csv`` (:func:`cox_table`), ``<name>_tests.csv`` (global tests) and,
+        with ``ph_test=True``, ``<name>_ph.csv`` (:meth:`ph_test`) — the files of ``omics cox``."""
+        from pathlib import Path
+
+        from omics.data.io import write_table
+        from omics.data.paths import child_path
+
+        out = Path(out_dir)
+        paths = {"table": write_table(cox_table(self), child_path(out, name, suffix=".csv", what="name"),
+                                      index=False),
+                 "tests": write_table(self.global_tests(), child_path(out, f"{name}_tests", suffix=".csv",
+                                                                      what="name"), index=False)}
+        if ph_test:
+            paths["ph"] = write_table(self.ph_test(), child_path(out, f"{name}_ph", suffix=".csv", what="name"),
+                                      index=False)
+        return paths
 
     def global_tests(self) -> pd.DataFrame:
         """Likelihood-ratio, Wald and score tests of all coefficients = 0."""
@@ -211,20 +260,21 @@ class CoxModel:
              for name, t in (("likelihood_ratio", self.lr_test_), ("wald", self.wald_test_),
                              ("score", self.score_test_))])
 
-    def __repr__(self) -> str:
+    def _short(self) -> str:
         if not hasattr(self, "coef_"):
-            return f"CoxModel({self.formula.text!r}, unfitted)"
-        lines = [f"CoxModel({self.formula.text!r}): n={self.n_}, events={self.n_events_}, "
-                 f"dropped={self.n_dropped_}, loglik={self.loglik_:.4f}, AIC={self.aic_:.2f}"]
-        for _, r in self.to_frame().iterrows():
-            lines.append(f"  {r['column']:<30} HR {r['hr']:.3f} ({r['hr_lower']:.3f}–{r['hr_upper']:.3f})"
-                         f"  p={r['p']:.4g}")
-        lines.append(f"  LR test {self.lr_test_.statistic:.3f} on {self.lr_test_.df} df, "
-                     f"p={self.lr_test_.p_value:.4g}; C={self.concordance_.c_index:.4f}")
-        return "\n".join(lines)
+            return f"{self.formula.text!r}, unfitted"
+        return (f"{self.formula.text!r}: n={self.n_}, events={self.n_events_}, dropped={self.n_dropped_}, "
+                f"AIC={self.aic_:.2f}, LR p={self.lr_test_.p_value:.4g}, C={self.concordance_.c_index:.4f}")
+
+    def _repr_html_(self) -> str:
+        if not hasattr(self, "coef_"):
+            return f"<p><b>{repr(self)}</b></p>"
+        import html
+        return (f"<p><b>{html.escape(repr(self))}</b></p>"
+                + cox_table(self).to_html(float_format=lambda v: f"{v:.4g}", border=0))
 
     # ------------------------------------------------------------------ PH test
-    def ph_test(self, transform: str = "km") -> pd.DataFrame:
+    def ph_test(self, *, transform: str = "km") -> pd.DataFrame:
         """Schoenfeld-residual test of proportional hazards (R ``cox.zph``, survival ≥ 3.0).
 
         For each term (and globally) a score test of adding ``g(t) × covariate`` to the model,
@@ -256,9 +306,9 @@ def _split_column(col: str) -> tuple[str, str]:
 
 
 def cox_fit(data: pd.DataFrame, formula: str | Formula, time: str, event: str,
-            reference: Mapping[str, str] | None = None, ties: str = "efron",
+            *, reference: Mapping[str, str] | None = None, ties: str = "efron",
             source: str = "data") -> CoxModel:
-    """Fit a Cox model; shorthand for ``CoxModel(formula, reference, ties).fit(...)``.
+    """Fit a Cox model; shorthand for ``CoxModel(formula, reference=…, ties=…).fit(...)``.
 
     Examples
     --------
@@ -269,16 +319,18 @@ def cox_fit(data: pd.DataFrame, formula: str | Formula, time: str, event: str,
     return CoxModel(formula, reference=reference, ties=ties).fit(data, time, event, source=source)
 
 
-def cox_table(model: CoxModel, alpha: float = 0.05) -> pd.DataFrame:
+def cox_table(model: CoxModel, *, alpha: float = 0.05) -> pd.DataFrame:
     """HR table with the reference level of each categorical covariate as a row.
 
     Columns: ``variable, level, reference (bool), n, events, hr, hr_lower, hr_upper, p,
     coef, se, estimable``; ``n``/``events`` per level for categorical main effects.
     Interaction rows follow. A coefficient that may be infinite (monotone likelihood, e.g.
-    a level without events) is not estimable: its HR, CI and Wald p are NaN (``coef`` and
-    ``se`` keep the values where the fit stopped). ``table.attrs["reference_rules"]`` says
+    a level without events) is not estimable (:meth:`CoxModel.estimable`, shared with
+    :meth:`CoxModel.to_frame`): its HR, CI and Wald p are NaN (``coef`` and ``se`` keep the
+    values where the fit stopped). ``table.attrs["reference_rules"]`` says
     why each reference level was chosen (see :func:`omics.survival.design.choose_reference`).
     """
+    model._check_fitted()
     coefs = model.to_frame(alpha=alpha)
     data = model.data_
     ev = pd.to_numeric(data[model.event_column]).to_numpy()
@@ -311,16 +363,12 @@ def cox_table(model: CoxModel, alpha: float = 0.05) -> pd.DataFrame:
 
 
 def _estimate(row, model: CoxModel) -> dict:
-    """HR, CI and p of one coefficient row; NaN where the coefficient may be infinite."""
-    estimable = row["column"] not in model.possibly_infinite_
-    values = {k: row[k] for k in ("coef", "se")}
-    for k in ("hr", "hr_lower", "hr_upper", "p"):
-        values[k] = row[k] if estimable else np.nan
-    return {**values, "estimable": estimable}
+    """HR, CI and p of one :meth:`CoxModel.to_frame` row (already NaN where not estimable)."""
+    return {k: row[k] for k in ("hr", "hr_lower", "hr_upper", "p", "coef", "se", "estimable")}
 
 
-@dataclass
-class StepwiseResult:
+@dataclass(repr=False)
+class StepwiseResult(Result):
     """Backward stepwise selection by AIC.
 
     Attributes
@@ -338,13 +386,32 @@ class StepwiseResult:
     path: pd.DataFrame
     candidates: pd.DataFrame
 
-    def __repr__(self) -> str:
-        return (f"StepwiseResult(final={self.model.formula!s}, AIC={self.model.aic_:.2f}, "
-                f"steps={len(self.path) - 1})")
+    def to_frame(self) -> pd.DataFrame:
+        """The selection path: ``step, removed, aic, formula``."""
+        return self.path.copy()
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """HR table of the selected model (:func:`cox_table`)."""
+        return cox_table(self.model)
+
+    def write(self, out_dir) -> dict:
+        """Write ``stepwise_path.csv``, ``stepwise_candidates.csv`` and ``stepwise_model.csv``."""
+        from pathlib import Path
+
+        from omics.data.io import write_table
+
+        out = Path(out_dir)
+        return {"path": write_table(self.path, out / "stepwise_path.csv", index=False),
+                "candidates": write_table(self.candidates, out / "stepwise_candidates.csv", index=False),
+                "model": write_table(cox_table(self.model), out / "stepwise_model.csv", index=False)}
+
+    def _short(self) -> str:
+        return f"final={self.model.formula!s}, AIC={self.model.aic_:.2f}, steps={len(self.path) - 1}"
 
 
 def stepwise_cox(data: pd.DataFrame, formula: str | Formula, time: str, event: str,
-                 reference: Mapping[str, str] | None = None, keep: Sequence[str] = (),
+                 *, reference: Mapping[str, str] | None = None, keep: Sequence[str] = (),
                  ties: str = "efron") -> StepwiseResult:
     """Backward stepwise Cox selection minimising AIC (R ``step(coxph(...), direction="backward")``).
 
@@ -364,7 +431,7 @@ def stepwise_cox(data: pd.DataFrame, formula: str | Formula, time: str, event: s
     terms = list(formula.terms)
 
     def fit(ts):
-        text = " + ".join(":".join(t) for t in ts) if ts else None
+        text = _formula_text(ts) if ts else None
         if text is None:
             return None
         with warnings.catch_warnings():
@@ -378,8 +445,7 @@ def stepwise_cox(data: pd.DataFrame, formula: str | Formula, time: str, event: s
 
     current = fit(terms)
     current_null = current.loglik0_
-    path = [{"step": 0, "removed": "", "aic": current.aic_, "formula": str(parse_formula(
-        " + ".join(":".join(t) for t in terms)))}]
+    path = [{"step": 0, "removed": "", "aic": current.aic_, "formula": _formula_text(terms)}]
     cands = []
     step = 0
     while terms:
@@ -402,10 +468,15 @@ def stepwise_cox(data: pd.DataFrame, formula: str | Formula, time: str, event: s
             break
         terms, current = best[2], best[3]
         path.append({"step": step, "removed": ":".join(best[1]), "aic": best[0],
-                     "formula": " + ".join(":".join(t) for t in terms) if terms else "<null>"})
+                     "formula": _formula_text(terms) if terms else "<null>"})
         if current is None:
             break
     if current is None:
         raise InputError("stepwise_cox: the null model (no covariates) has the lowest AIC; "
                          "no model to return")
     return StepwiseResult(model=current, path=pd.DataFrame(path), candidates=pd.DataFrame(cands))
+
+
+def _formula_text(terms) -> str:
+    """Formula text of term tuples, names quoted in backticks where needed."""
+    return " + ".join(":".join(quote_name(v) for v in t) for t in terms)

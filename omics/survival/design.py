@@ -77,7 +77,7 @@ class Formula:
         return seen
 
     def __str__(self) -> str:
-        return " + ".join(":".join(t) for t in self.terms)
+        return " + ".join(":".join(quote_name(v) for v in t) for t in self.terms)
 
 
 def parse_formula(text: str | Formula) -> Formula:
@@ -129,6 +129,26 @@ def parse_formula(text: str | Formula) -> Formula:
             raise InputError(f"formula {text!r}: a variable interacts with itself in {':'.join(t)}")
     ordered = sorted(terms, key=len)  # main effects first, as R's terms()
     return Formula(text=text, terms=tuple(ordered))
+
+
+_BARE_NAME = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
+
+
+def quote_name(name: str) -> str:
+    """A column name as written in a formula: as is, or in backticks when it has other
+    characters (``"tumour grade (WHO)"`` → ```` `tumour grade (WHO)` ````)."""
+    name = str(name)
+    if _BARE_NAME.match(name):
+        return name
+    if "`" in name or not name.strip():
+        raise InputError(f"column name {name!r} cannot be used in a model formula (empty or holds a "
+                         "backtick); rename the column")
+    return f"`{name}`"
+
+
+def additive_formula(names: Sequence[str]) -> str:
+    """``"a + b + `c d`"``: the main-effects formula of the given column names, quoted as needed."""
+    return " + ".join(quote_name(n) for n in names)
 
 
 def _split(tokens: list[str], sep: str, text: str) -> list[list[str]]:
@@ -198,7 +218,7 @@ def _is_grouping(levels: list[str]) -> bool:
     return bool(levels) and all(_CLUSTER_LABEL.match(v) for v in levels)
 
 
-def choose_reference(groups, time=None, event=None, *, min_events: int = MIN_REFERENCE_EVENTS,
+def choose_reference(groups, *, time=None, event=None, min_events: int = MIN_REFERENCE_EVENTS,
                      min_size: int = MIN_LEVEL_SIZE, name: str = "grouping",
                      warn: bool = True) -> ReferenceChoice:
     """The default reference level of a categorical covariate, and why (module docstring).
@@ -276,10 +296,10 @@ def _lowest_event_rate(present, labels, time, event, levels, min_events, name, w
     return ReferenceChoice(str(best), rule)
 
 
-def default_reference(groups, time=None, event=None, *, min_events: int = MIN_REFERENCE_EVENTS,
+def default_reference(groups, *, time=None, event=None, min_events: int = MIN_REFERENCE_EVENTS,
                       min_size: int = MIN_LEVEL_SIZE) -> str:
     """The default reference level (see :func:`choose_reference` for the rule and options)."""
-    return choose_reference(groups, time, event, min_events=min_events, min_size=min_size,
+    return choose_reference(groups, time=time, event=event, min_events=min_events, min_size=min_size,
                             warn=False).level
 
 
@@ -353,7 +373,7 @@ def _term_columns(term: tuple[str, ...], info: DesignInfo, blocks: Mapping[str, 
 
 
 def build_design(data: pd.DataFrame, formula: str | Formula,
-                 reference: Mapping[str, str] | None = None, *, time=None, event=None) -> DesignInfo:
+                 *, reference: Mapping[str, str] | None = None, time=None, event=None) -> DesignInfo:
     """Learn the coding of ``formula`` on ``data`` (levels and references).
 
     Parameters
@@ -387,7 +407,7 @@ def build_design(data: pd.DataFrame, formula: str | Formula,
             if var in reference:
                 ref, rule = str(reference[var]), "given"
             else:
-                choice = choose_reference(col, time, event, name=var)
+                choice = choose_reference(col, time=time, event=event, name=var)
                 ref, rule = choice.level, choice.rule
             if ref not in levels:
                 raise InputError(f"reference level {ref!r} of {var!r} does not occur; levels: {levels}")

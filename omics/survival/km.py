@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from omics._result import Result
 from omics.data.validate import InputError
 from omics.stats.multitest import bh_adjust
 
@@ -97,8 +98,8 @@ def _quantile(time, curve, p=0.5):
     return time[i]
 
 
-@dataclass
-class KaplanMeier:
+@dataclass(repr=False)
+class KaplanMeier(Result):
     """Kaplan–Meier estimates per group.
 
     Attributes
@@ -112,6 +113,8 @@ class KaplanMeier:
         How the pointwise intervals were built.
     n, events : pandas.Series
         Patients and events per group.
+    grouping : str or None
+        Name of the grouping (the ``groups`` Series' name), used in file names and tables.
     """
 
     table: pd.DataFrame
@@ -120,6 +123,7 @@ class KaplanMeier:
     conf_level: float
     n: pd.Series
     events: pd.Series
+    grouping: str | None = None
 
     def survival_at(self, times: Sequence[float]) -> pd.DataFrame:
         """S(t) with its CI and number at risk at each time in ``times``, per group.
@@ -157,19 +161,55 @@ class KaplanMeier:
                          "upper": _quantile(t, tab["upper"].to_numpy())})
         return pd.DataFrame(rows)
 
+    def wide_summary(self, times: Sequence[float] = ()) -> pd.DataFrame:
+        """One row per group: n, events, median survival with its CI and, for each time
+        ``t`` in ``times``, ``surv_t, lower_t, upper_t, n_risk_t`` (the CLI's ``km_summary.csv``).
+
+        Columns: ``group, n, events, median, median_lower, median_upper`` then the
+        per-time columns, named with ``f"{t:g}"`` (``surv_60``, ``n_risk_60`` …).
+        """
+        wide = self.median().rename(columns={"lower": "median_lower", "upper": "median_upper"})
+        times = list(times)
+        if times:
+            at = self.survival_at(times)
+            for t in times:
+                part = at[at.time == t].set_index("group")[["surv", "lower", "upper", "n_risk"]]
+                part.columns = [f"{c}_{t:g}" for c in part.columns]
+                wide = wide.merge(part, left_on="group", right_index=True, how="left")
+        return wide.reset_index(drop=True)
+
     def to_frame(self) -> pd.DataFrame:
+        """The tidy curve: one row per group and distinct time (see ``table``)."""
         return self.table.copy()
 
-    def __repr__(self) -> str:
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Per group: n, events, median survival and its CI."""
+        return self.wide_summary()
+
+    def write(self, out_dir, *, times: Sequence[float] = ()) -> dict:
+        """Write ``km_<grouping>.csv`` (the curve) and ``km_<grouping>_summary.csv``."""
+        from pathlib import Path
+
+        from omics.data.io import write_table
+        from omics.data.paths import child_path
+
+        name = f"km_{self.grouping or 'all'}"
+        return {"table": write_table(self.table, child_path(Path(out_dir), name, suffix=".csv",
+                                                             what="grouping"), index=False),
+                "summary": write_table(self.wide_summary(times), child_path(
+                    Path(out_dir), f"{name}_summary", suffix=".csv", what="grouping"), index=False)}
+
+    def _short(self) -> str:
         med = self.median()
-        lines = [f"KaplanMeier({len(self.groups)} group(s), conf_type={self.conf_type!r})"]
-        for _, r in med.iterrows():
-            lines.append(f"  {r['group']}: n={r['n']}, events={r['events']}, median={r['median']:.4g}")
-        return "\n".join(lines)
+        parts = [f"{r['group']}: n={r['n']}, events={r['events']}, median={r['median']:.4g}"
+                 for _, r in med.iterrows()]
+        head = f"{self.grouping}, " if self.grouping else ""
+        return f"{head}{len(self.groups)} group(s), conf_type={self.conf_type!r}; " + "; ".join(parts)
 
 
-def kaplan_meier(time, event, groups=None, conf_type: str = "log",
-                 conf_level: float = 0.95) -> KaplanMeier:
+def kaplan_meier(time, event, *, groups=None, conf_type: str = "log",
+                 conf_level: float = 0.95, grouping: str | None = None) -> KaplanMeier:
     """Kaplan–Meier survival curves with Greenwood pointwise confidence intervals.
 
     Parameters
@@ -182,6 +222,8 @@ def kaplan_meier(time, event, groups=None, conf_type: str = "log",
         ``"log"`` (default, as R ``survfit``), ``"log-log"`` or ``"plain"``.
     conf_level
         Confidence level of the intervals.
+    grouping
+        Name of the grouping (default: the name of the ``groups`` Series, if any).
 
     Returns
     -------
@@ -193,6 +235,8 @@ def kaplan_meier(time, event, groups=None, conf_type: str = "log",
     """
     if conf_type not in _CONF_TYPES:
         raise ValueError(f"conf_type must be one of {_CONF_TYPES}, got {conf_type!r}")
+    name = grouping if grouping is not None else getattr(groups, "name", None)
+    name = None if name is None else str(name)
     time, event, groups = _as_arrays(time, event, groups)
     z = stats.norm.ppf(1 - (1 - conf_level) / 2)
     labels = sorted(pd.unique(groups))
@@ -204,11 +248,12 @@ def kaplan_meier(time, event, groups=None, conf_type: str = "log",
         parts.append(part)
     n = pd.Series({g: int((groups == g).sum()) for g in labels})
     ev = pd.Series({g: int(event[groups == g].sum()) for g in labels})
-    return KaplanMeier(pd.concat(parts, ignore_index=True), labels, conf_type, conf_level, n, ev)
+    return KaplanMeier(pd.concat(parts, ignore_index=True), labels, conf_type, conf_level, n, ev,
+                       grouping=name)
 
 
-@dataclass(frozen=True)
-class LogRank:
+@dataclass(frozen=True, repr=False)
+class LogRank(Result):
     """Log-rank test of k groups (R ``survdiff``, rho = 0).
 
     Attributes
@@ -224,8 +269,20 @@ class LogRank:
     p_value: float
     table: pd.DataFrame
 
-    def __repr__(self) -> str:
-        return f"LogRank(chisq={self.statistic:.4f}, df={self.df}, p={self.p_value:.4g})"
+    _file_stem = "logrank"
+
+    def to_frame(self) -> pd.DataFrame:
+        """Per group: observed and expected events (R ``survdiff``'s table)."""
+        return self.table.copy()
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row: ``n, chisq, df, p``."""
+        return pd.DataFrame([{"n": int(self.table["n"].sum()), "chisq": self.statistic,
+                              "df": self.df, "p": self.p_value}])
+
+    def _short(self) -> str:
+        return f"chisq={self.statistic:.4f}, df={self.df}, p={self.p_value:.4g}"
 
 
 def logrank_test(time, event, groups) -> LogRank:
@@ -283,7 +340,7 @@ def logrank_test(time, event, groups) -> LogRank:
     return LogRank(stat, df, float(stats.chi2.sf(stat, df)), table)
 
 
-def pairwise_logrank(time, event, groups, adjust: str | None = "BH") -> pd.DataFrame:
+def pairwise_logrank(time, event, groups, *, adjust: str | None = "BH") -> pd.DataFrame:
     """Log-rank test for every pair of groups, with Benjamini–Hochberg adjustment.
 
     Returns
@@ -309,3 +366,140 @@ def pairwise_logrank(time, event, groups, adjust: str | None = "BH") -> pd.DataF
     else:
         raise ValueError(f"adjust must be 'BH' or None, got {adjust!r}")
     return out
+
+
+@dataclass(repr=False)
+class KaplanMeierSet(Result):
+    """Kaplan–Meier curves and log-rank tests of several groupings of the same patients.
+
+    What ``omics km`` computes and writes: one :class:`KaplanMeier` per grouping (complete
+    cases of that grouping), its log-rank test and the pairwise log-rank tests.
+
+    Attributes
+    ----------
+    curves : dict
+        ``{grouping: KaplanMeier}``.
+    logrank : dict
+        ``{grouping: LogRank}``.
+    pairwise : dict
+        ``{grouping: DataFrame}`` of :func:`pairwise_logrank` (BH-adjusted).
+    dropped : dict
+        ``{grouping: patients left out for a missing time, event or label}``.
+    times : list
+        Times of the survival probabilities in :attr:`summary`.
+    """
+
+    curves: dict
+    logrank: dict
+    pairwise: dict
+    dropped: dict
+    times: list
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy curves of every grouping: ``grouping, group, time, n_risk, …``."""
+        parts = [km.table.assign(grouping=by) for by, km in self.curves.items()]
+        out = pd.concat(parts, ignore_index=True)
+        return out[["grouping", *[c for c in out.columns if c != "grouping"]]]
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The wide summary (``km_summary.csv``): per grouping and group, n, events, median
+        with CI and S(t), its CI and the number at risk at each of :attr:`times`."""
+        parts = []
+        for by, km in self.curves.items():
+            wide = km.wide_summary(self.times)
+            wide.insert(0, "grouping", by)
+            parts.append(wide)
+        return pd.concat(parts, ignore_index=True)
+
+    def logrank_table(self) -> pd.DataFrame:
+        """``grouping, n, dropped, chisq, df, p`` per grouping (``logrank.csv``)."""
+        rows = [{"grouping": by, "n": int(self.curves[by].n.sum()), "dropped": self.dropped[by],
+                 "chisq": lr.statistic, "df": lr.df, "p": lr.p_value} for by, lr in self.logrank.items()]
+        return pd.DataFrame(rows, columns=["grouping", "n", "dropped", "chisq", "df", "p"])
+
+    def pairwise_table(self) -> pd.DataFrame:
+        """Pairwise log-rank tests of every grouping (``logrank_pairwise.csv``)."""
+        parts = [pw.assign(grouping=by)[["grouping", *pw.columns]] for by, pw in self.pairwise.items()]
+        if not parts:
+            return pd.DataFrame(columns=["grouping", "group1", "group2", "statistic", "p", "p_adj"])
+        return pd.concat(parts, ignore_index=True)
+
+    def write(self, out_dir) -> dict:
+        """Write ``km_<grouping>.csv`` per grouping, ``km_summary.csv``, ``logrank.csv`` and
+        ``logrank_pairwise.csv`` (the files of ``omics km``)."""
+        from pathlib import Path
+
+        from omics.data.io import write_table
+        from omics.data.paths import child_path
+
+        out = Path(out_dir)
+        paths = {f"km_{by}": write_table(km.table, child_path(out, f"km_{by}", suffix=".csv", what="--by"),
+                                         index=False) for by, km in self.curves.items()}
+        paths["km_summary"] = write_table(self.summary, out / "km_summary.csv", index=False)
+        paths["logrank"] = write_table(self.logrank_table(), out / "logrank.csv", index=False)
+        if self.pairwise:
+            paths["logrank_pairwise"] = write_table(self.pairwise_table(), out / "logrank_pairwise.csv",
+                                                    index=False)
+        return paths
+
+    def _short(self) -> str:
+        return ", ".join(f"{by}: {len(km.groups)} groups, log-rank p={self.logrank[by].p_value:.4g}"
+                         for by, km in self.curves.items())
+
+
+def kaplan_meier_by(data: pd.DataFrame, groupings: Sequence[str], time: str, event: str, *,
+                    times: Sequence[float] = (12.0, 36.0, 60.0), conf_type: str = "log",
+                    source: str = "data") -> KaplanMeierSet:
+    """Kaplan–Meier curves, log-rank and pairwise log-rank tests for each grouping column.
+
+    Each grouping is analysed on its complete cases (patients with a time, an event and a
+    label). Every grouping is checked before anything is computed.
+
+    Parameters
+    ----------
+    data
+        One row per patient with the survival and grouping columns.
+    groupings
+        Columns of group labels.
+    time, event
+        Survival columns.
+    times
+        Times of the survival probabilities of the summary.
+    conf_type
+        Interval type of the curves (see :func:`kaplan_meier`).
+    source
+        Name of the data in messages (e.g. the file).
+
+    Raises
+    ------
+    InputError
+        A grouping column is missing, or has fewer than two groups among the patients with data.
+    """
+    import warnings
+
+    from omics.survival._prep import complete_cases
+
+    groupings = list(groupings)
+    absent = [by for by in groupings if by not in data.columns]
+    if absent:
+        raise InputError(f"{source}: grouping column(s) {absent} not found (--by); available: "
+                         f"{', '.join(map(str, data.columns[:20]))}")
+    used = {}
+    for by in groupings:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cc = complete_cases(data, time, event, [by], source=source)
+        labels = sorted(set(cc.data[by].astype(str)))
+        if len(labels) < 2:
+            raise InputError(f"{source}: grouping {by} has a single group ({labels[0]}) among the "
+                             f"{len(cc.data)} patient(s) with data; a log-rank test needs two or more")
+        used[by] = cc
+    curves, tests, pairs, dropped = {}, {}, {}, {}
+    for by, cc in used.items():
+        g = cc.data[by].astype(str).to_numpy()
+        curves[by] = kaplan_meier(cc.time, cc.event, groups=g, conf_type=conf_type, grouping=by)
+        tests[by] = logrank_test(cc.time, cc.event, g)
+        pairs[by] = pairwise_logrank(cc.time, cc.event, g)
+        dropped[by] = cc.n_dropped
+    return KaplanMeierSet(curves, tests, pairs, dropped, [float(t) for t in times])

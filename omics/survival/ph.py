@@ -39,7 +39,7 @@ def _time_transform(time: np.ndarray, event: np.ndarray, transform: str) -> np.n
     raise ValueError(f"transform must be 'km', 'rank', 'identity' or 'log', got {transform!r}")
 
 
-def zph_test(model, transform: str = "km") -> pd.DataFrame:
+def zph_test(model, *, transform: str = "km") -> pd.DataFrame:
     """Score tests of proportional hazards per term and globally (see module docstring)."""
     x_df = model.x_
     time = pd.to_numeric(model.data_[model.time_column]).to_numpy(dtype=float)

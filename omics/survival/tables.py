@@ -17,7 +17,7 @@ import pandas as pd
 from omics.data.validate import InputError
 from omics.survival._prep import DroppedRowsWarning, complete_cases
 from omics.survival.cox import CoxModel, cox_table
-from omics.survival.design import choose_reference
+from omics.survival.design import additive_formula, choose_reference
 from omics.survival.km import kaplan_meier, logrank_test
 
 _COLUMNS = ["grouping", "level", "reference", "reference_rule", "n", "events", "time", "surv", "surv_lower", "surv_upper",
@@ -32,7 +32,7 @@ def _levels(values: pd.Series, reference: str | None, cc, name: str) -> tuple[li
     if reference is not None:
         ref, rule = str(reference), "given"
     else:
-        choice = choose_reference(values, cc.time, cc.event, name=name)
+        choice = choose_reference(values, time=cc.time, event=cc.event, name=name)
         ref, rule = choice.level, choice.rule
     if ref not in levels:
         raise InputError(f"reference level {ref!r} of {name!r} does not occur; levels: {levels}")
@@ -40,7 +40,7 @@ def _levels(values: pd.Series, reference: str | None, cc, name: str) -> tuple[li
 
 
 def survival_table(data: pd.DataFrame, groupings: Sequence[str], time: str, event: str,
-                   covariates: Sequence[str] = (), reference: Mapping[str, str] | None = None,
+                   *, covariates: Sequence[str] = (), reference: Mapping[str, str] | None = None,
                    at: float = 60.0, conf_type: str = "log") -> pd.DataFrame:
     """Per grouping and group: numbers at risk, events, S(at) with CI, log-rank, uni/multivariable HR.
 
@@ -80,15 +80,15 @@ def survival_table(data: pd.DataFrame, groupings: Sequence[str], time: str, even
             cc = complete_cases(data, time, event, [grouping], source=f"survival_table[{grouping}]")
         g = cc.data[grouping].astype(str)
         levels, rule = _levels(cc.data[grouping], reference.get(grouping), cc, grouping)
-        km = kaplan_meier(cc.time, cc.event, g.to_numpy(), conf_type=conf_type)
+        km = kaplan_meier(cc.time, cc.event, groups=g.to_numpy(), conf_type=conf_type)
         s_at = km.survival_at([at]).set_index("group")
         lr = logrank_test(cc.time, cc.event, g.to_numpy())
-        uni = cox_table(CoxModel(grouping, reference={grouping: levels[0]}).fit(
+        uni = cox_table(CoxModel(additive_formula([grouping]), reference={grouping: levels[0]}).fit(
             cc.data, time, event, source=f"univariable Cox of {grouping}"))
         uni = uni[uni.variable == grouping].set_index("level")
         multi, m_model = None, None
         if covariates:
-            m_model = CoxModel(" + ".join([grouping, *covariates]),
+            m_model = CoxModel(additive_formula([grouping, *covariates]),
                                reference={**reference, grouping: levels[0]})
             m_model.fit(data, time, event, source=f"multivariable Cox of {grouping}")
             multi = cox_table(m_model)
@@ -111,7 +111,7 @@ def survival_table(data: pd.DataFrame, groupings: Sequence[str], time: str, even
 
 
 def model_table(data: pd.DataFrame, models: Mapping[str, str], time: str, event: str,
-                reference: Mapping[str, str] | None = None, at: float = 60.0,
+                *, reference: Mapping[str, str] | None = None, at: float = 60.0,
                 cindex: pd.DataFrame | None = None) -> pd.DataFrame:
     """Table 4 numbers: for each model, its Cox HRs; KM/log-rank rows for one-grouping models.
 
@@ -141,7 +141,7 @@ def model_table(data: pd.DataFrame, models: Mapping[str, str], time: str, event:
         if single:
             var = model.formula.terms[0][0]
             g = cc.data[var].astype(str).to_numpy()
-            km = kaplan_meier(cc.time, cc.event, g).survival_at([at]).set_index("group")
+            km = kaplan_meier(cc.time, cc.event, groups=g).survival_at([at]).set_index("group")
             lr = logrank_test(cc.time, cc.event, g)
         c = {}
         if cindex is not None and name in set(cindex["model"]):

@@ -15,6 +15,7 @@ _EXPORTS: dict[str, str] = {
     "hybrid_groups": "_cluster",
     # expression, rnaseq, harmonize (omics.tl._expression)
     # survival, stats (omics.tl._survival)
+    "km": "_survival", "cox": "_survival", "cindex": "_survival", "associate": "_survival",
 }
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS, globals())
