@@ -398,4 +398,4 @@ def test_notebook_heading_is_the_one_line_repr(data):
     page = result._repr_html_()
     assert "suggested K=" in page and "K=2: area" not in page.split("</p>")[0]
     agreement = partition_agreement(result.labels_for(2), result.labels_for(3))
-    assert agreement._repr_html_().startswith("<p><b>PartitionAgreement(") and "\n" not in agreement._repr_html_().split("</p>")[0]
+    assert agreement._repr_html_().startswith("<p><b>PartitionAgreement: ") and "\n" not in agreement._repr_html_().split("</p>")[0]

@@ -296,13 +296,6 @@ class ConsensusResult(Result):
                 for k, r in self.summary.iterrows()]
         return "\n".join([head, *rows, f"  suggested K rule: {self.suggested_k_rule}"])
 
-    def _repr_html_(self) -> str:
-        # the mixin's heading is repr(); here repr has extra lines that the table already shows
-        import html
-
-        page = Result._repr_html_(self)
-        return page.replace(html.escape(repr(self)), html.escape(f"{type(self).__name__}({self._short()})"), 1)
-
 
 def _final_partition(consensus: np.ndarray, canonical: np.ndarray, k: int, final_linkage: str
                      ) -> tuple[np.ndarray, np.ndarray]:

@@ -179,13 +179,6 @@ class PartitionAgreement(Result):
         # the cross-table below the numbers: what a reader checks first
         return f"PartitionAgreement({self._short()})\n{self.crosstab}"
 
-    def _repr_html_(self) -> str:
-        # the mixin's heading is repr(); here repr has extra lines that the table already shows
-        import html
-
-        page = Result._repr_html_(self)
-        return page.replace(html.escape(repr(self)), html.escape(f"{type(self).__name__}({self._short()})"), 1)
-
 
 def partition_agreement(a: pd.Series, b: pd.Series) -> PartitionAgreement:
     """Cross-table, chi² test, adjusted Rand index and discordant patients of two groupings.
