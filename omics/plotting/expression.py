@@ -24,7 +24,7 @@ def _save(fig, out):
     return fig
 
 
-def volcano(result, n_labels: int = 10, out=None, title: str | None = None):
+def volcano(result, *, n_labels: int = 10, out=None, title: str | None = None):
     """Volcano plot: log2FC against −log10 p; up red, down blue, top genes labelled.
 
     The dashed lines mark ±log2(fold-change threshold); labelled are the ``n_labels``
@@ -49,7 +49,7 @@ def volcano(result, n_labels: int = 10, out=None, title: str | None = None):
     return _save(fig, out)
 
 
-def enrichment_bars(result, top: int = 20, alpha: float = 0.05, out=None, title: str | None = None):
+def enrichment_bars(result, *, top: int = 20, alpha: float = 0.05, out=None, title: str | None = None):
     """Bar chart of the top gene sets (smallest adjusted p), red activated, blue inhibited.
 
     GSEA: the bar is the NES (FDRs at the permutation bound tie, so NES ranks the
@@ -94,7 +94,7 @@ def enrichment_bars(result, top: int = 20, alpha: float = 0.05, out=None, title:
 
 
 def signature_heatmap(expr: pd.DataFrame, groups: pd.Series, signature: pd.DataFrame,
-                      max_genes: int = 200, out=None, title: str | None = None):
+                      *, max_genes: int = 200, out=None, title: str | None = None):
     """Heatmap of the PAM signature genes (z-scored by gene), samples ordered by group.
 
     An empty signature draws nothing: a warning says so and ``None`` is returned.
@@ -127,7 +127,7 @@ def signature_heatmap(expr: pd.DataFrame, groups: pd.Series, signature: pd.DataF
     return _save(fig, out)
 
 
-def message_figure(text: str, out=None, title: str | None = None):
+def message_figure(text: str, *, out=None, title: str | None = None):
     """A figure that only says why there is nothing to draw (keeps a command's file outputs fixed)."""
     fig = Figure(figsize=(6, 2.5))
     ax = fig.subplots()
@@ -138,7 +138,7 @@ def message_figure(text: str, out=None, title: str | None = None):
     return _save(fig, out)
 
 
-def pam_cv_curve(cv_table: pd.DataFrame, out=None):
+def pam_cv_curve(cv_table: pd.DataFrame, *, out=None):
     """CV and training error against the threshold, with the number of genes on top."""
     fig = Figure(figsize=(6, 4))
     ax = fig.subplots()

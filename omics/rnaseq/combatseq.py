@@ -40,7 +40,7 @@ def _as_group(group, index: pd.Index) -> pd.Series:
     return pd.Series(pd.Categorical(labels, categories=levels), index=index, name="group")
 
 
-def combat_seq(counts, batch, group=None, covariates=None, full_mod: bool = True) -> pd.DataFrame:
+def combat_seq(counts, batch, *, group=None, covariates=None, full_mod: bool = True) -> pd.DataFrame:
     """Remove batch effects from raw counts, keeping integer counts (``sva::ComBat_seq``).
 
     Parameters

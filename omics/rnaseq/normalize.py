@@ -14,7 +14,7 @@ from omics.rnaseq._counts import as_count_frame
 from omics.rnaseq.linear_model import as_design, estimable_columns
 
 
-def cpm(counts, lib_size=None, log: bool = False, prior_count: float = 2.0) -> pd.DataFrame:
+def cpm(counts, *, lib_size=None, log: bool = False, prior_count: float = 2.0) -> pd.DataFrame:
     """Counts per million, samples × genes (edgeR ``cpm``).
 
     With ``log=True`` this is edgeR's log2-CPM with an average ``prior_count`` scaled by
@@ -51,7 +51,7 @@ def _hat_values(design: np.ndarray) -> np.ndarray:
     return (q ** 2).sum(axis=1)
 
 
-def filter_by_expr(counts, design=None, group=None, lib_size=None, min_count: float = 10,
+def filter_by_expr(counts, *, design=None, group=None, lib_size=None, min_count: float = 10,
                    min_total_count: float = 15, large_n: int = 10,
                    min_prop: float = 0.7) -> pd.Series:
     """Which genes have enough counts to keep (edgeR ``filterByExpr``).
@@ -122,7 +122,7 @@ def _tmm_factor(obs: np.ndarray, ref: np.ndarray, lib_obs: float, lib_ref: float
     return float(2.0 ** f)
 
 
-def calc_norm_factors(counts, lib_size=None, method: str = "TMM", ref_column=None,
+def calc_norm_factors(counts, *, lib_size=None, method: str = "TMM", ref_column=None,
                       logratio_trim: float = 0.3, sum_trim: float = 0.05,
                       do_weighting: bool = True, a_cutoff: float = -1e10,
                       p: float = 0.75) -> pd.Series:
@@ -182,7 +182,7 @@ def _bad_method(method):
     raise InputError(f"unknown normalisation method {method!r}; use 'TMM', 'upperquartile' or 'none'")
 
 
-def effective_lib_size(counts, norm_factors=None) -> pd.Series:
+def effective_lib_size(counts, *, norm_factors=None) -> pd.Series:
     """Library size × normalisation factor per sample."""
     y = as_count_frame(counts, allow_zero_samples=True)
     lib = y.sum(axis=1)

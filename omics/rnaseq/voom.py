@@ -8,14 +8,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from omics._result import Result
 from omics.data.validate import InputError
 from omics.rnaseq._counts import as_count_frame
 from omics.rnaseq._lowess import r_lowess
 from omics.rnaseq.linear_model import LinearModelFit, as_design, lm_fit
 
 
-@dataclass
-class VoomResult:
+@dataclass(repr=False)
+class VoomResult(Result):
     """Result of :func:`voom` (limma's ``EList``), samples × genes.
 
     Attributes
@@ -47,9 +48,24 @@ class VoomResult:
         out.index.names = ["sample", "gene"]
         return out.reset_index()
 
-    def __repr__(self) -> str:
-        return (f"VoomResult({self.E.shape[0]} samples × {self.E.shape[1]} genes, "
-                f"design {list(self.design.columns)})")
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Per sample: library size, mean log2-CPM and mean precision weight."""
+        return pd.DataFrame({"lib_size": self.lib_size, "mean_log_cpm": self.E.mean(axis=1),
+                             "mean_weight": self.weights.mean(axis=1)}).rename_axis("sample")
+
+    def write(self, out_dir) -> dict:
+        """Write ``voom_expression.csv`` and ``voom_weights.csv`` (patients × genes, as ``omics voom``)."""
+        from pathlib import Path
+
+        from omics.data.io import write_table
+
+        out = Path(out_dir)
+        return {"expression": write_table(self.E.rename_axis("patient_id"), out / "voom_expression.csv"),
+                "weights": write_table(self.weights.rename_axis("patient_id"), out / "voom_weights.csv")}
+
+    def _short(self) -> str:
+        return f"{self.E.shape[0]} samples × {self.E.shape[1]} genes, design {list(self.design.columns)}"
 
 
 def _library_sizes(counts: pd.DataFrame, lib_size, norm_factors) -> pd.Series:
@@ -84,7 +100,7 @@ def _trend_function(x: np.ndarray, y: np.ndarray):
     return lambda v: np.interp(v, ux, uy)
 
 
-def voom(counts, design=None, lib_size=None, norm_factors=None, span: float = 0.5) -> VoomResult:
+def voom(counts, *, design=None, lib_size=None, norm_factors=None, span: float = 0.5) -> VoomResult:
     """Transform counts to log2-CPM with observation-level precision weights (limma ``voom``).
 
     Parameters
@@ -128,7 +144,7 @@ def voom(counts, design=None, lib_size=None, norm_factors=None, span: float = 0.
     lib_arr = lib.to_numpy()
     e_values = np.log2((y.to_numpy() + 0.5) / (lib_arr[:, None] + 1.0) * 1e6)
     expr = pd.DataFrame(e_values, index=y.index, columns=y.columns)
-    fit: LinearModelFit = lm_fit(expr, design_df)
+    fit: LinearModelFit = lm_fit(expr, design=design_df)
     if int((fit.df_residual > 0).sum()) < 2:
         warnings.warn("voom: the design has no replication (or only one gene with any); "
                       "setting all weights to 1", stacklevel=2)
