@@ -12,6 +12,7 @@ from omics._lazy import lazy_exports
 _EXPORTS: dict[str, str] = {
     # cluster (omics.pl._cluster)
     # expression, rnaseq, harmonize (omics.pl._expression)
+    "volcano": "_expression", "pca_batch": "_expression",
     # survival, stats (omics.pl._survival)
 }
 

@@ -24,28 +24,43 @@ def _save(fig, out):
     return fig
 
 
-def volcano(result, *, n_labels: int = 10, out=None, title: str | None = None):
+def volcano(result, *, n_labels: int = 10, out=None, title: str | None = None, ax=None):
     """Volcano plot: log2FC against −log10 p; up red, down blue, top genes labelled.
 
     The dashed lines mark ±log2(fold-change threshold); labelled are the ``n_labels``
-    significant genes of smallest p-value.
+    significant genes of smallest p-value. Draws on ``ax`` when given.
     """
-    table = result.table
-    fig = Figure(figsize=(6, 5))
-    ax = fig.subplots()
-    y = -np.log10(table["p_value"].clip(lower=1e-300))
+    return volcano_table(result.table, fc_threshold=result.fc_threshold, level=result.groups.level,
+                         reference=result.groups.reference, method=result.method,
+                         n_labels=n_labels, out=out, title=title, ax=ax)
+
+
+def volcano_table(table: pd.DataFrame, *, fc_threshold: float, level: str, reference: str,
+                  method: str, n_labels: int = 10, out=None, title: str | None = None, ax=None):
+    """:func:`volcano` from a stored DGE table (index or ``gene`` column = gene), e.g. the
+    ``uns["dge"]["table"]`` that :func:`omics.tl.dge` writes."""
+    table = table.set_index("gene") if "gene" in table.columns else table
+    if ax is None:
+        fig = Figure(figsize=(6, 5))
+        ax = fig.subplots()
+    else:
+        fig = ax.figure
+    y = -np.log10(table["p_value"].astype(float).clip(lower=1e-300))
     colours = table["direction"].map({"up": UP, "down": DOWN}).fillna(NS)
     ax.scatter(table["log2fc"], y, c=colours, s=6, linewidths=0, alpha=0.8, rasterized=True)
-    lfc = np.log2(result.fc_threshold)
+    lfc = np.log2(fc_threshold)
     for x in (-lfc, lfc):
         ax.axvline(x, ls="--", lw=0.8, c="k")
-    sig = table[table["significant"]].head(n_labels)
+    significant = table["significant"].astype(bool)
+    sig = table[significant].sort_values("p_value", kind="stable").head(n_labels)
     for gene, row in sig.iterrows():
         ax.annotate(str(gene), (row["log2fc"], -np.log10(max(row["p_value"], 1e-300))),
                     fontsize=7, xytext=(3, 3), textcoords="offset points")
-    ax.set_xlabel(f"log2 fold change ({result.groups.level} vs {result.groups.reference})")
+    n_up = int((table["direction"] == "up").sum())
+    n_down = int((table["direction"] == "down").sum())
+    ax.set_xlabel(f"log2 fold change ({level} vs {reference})")
     ax.set_ylabel("−log10 p")
-    ax.set_title(title or f"{result.method}: {result.n_up} up (red), {result.n_down} down (blue)")
+    ax.set_title(title or f"{method}: {n_up} up (red), {n_down} down (blue)")
     return _save(fig, out)
 
 

@@ -12,6 +12,7 @@ from omics._lazy import lazy_exports
 _EXPORTS: dict[str, str] = {
     # cluster (omics.tl._cluster)
     # expression, rnaseq, harmonize (omics.tl._expression)
+    "voom": "_expression", "combat": "_expression", "dge": "_expression", "pam": "_expression", "gsea": "_expression",
     # survival, stats (omics.tl._survival)
 }
 
