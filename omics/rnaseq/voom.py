@@ -100,13 +100,15 @@ def _trend_function(x: np.ndarray, y: np.ndarray):
     return lambda v: np.interp(v, ux, uy)
 
 
-def voom(counts, *, design=None, lib_size=None, norm_factors=None, span: float = 0.5) -> VoomResult:
+def voom(counts, *, design=None, lib_size=None, norm_factors=None, span: float = 0.5,
+         layer: str | None = None) -> VoomResult:
     """Transform counts to log2-CPM with observation-level precision weights (limma ``voom``).
 
     Parameters
     ----------
     counts
-        Raw counts, **samples × genes** (DataFrame or AnnData). Negative, non-integer,
+        Raw counts, **samples × genes** (DataFrame, AnnData ``.X`` or ``layer``, 2-D array).
+        Negative, non-integer,
         missing counts and all-zero samples are refused.
     design
         Design matrix, samples × coefficients (default: intercept only, ``GrandMean``).
@@ -117,6 +119,8 @@ def voom(counts, *, design=None, lib_size=None, norm_factors=None, span: float =
         library size is ``lib_size × norm_factors`` as for an edgeR ``DGEList``.
     span
         Lowess span for the mean–variance trend.
+    layer
+        With an AnnData (or MuData modality): the layer holding the raw counts (default ``.X``).
 
     Returns
     -------
@@ -136,7 +140,7 @@ def voom(counts, *, design=None, lib_size=None, norm_factors=None, span: float =
     Law CW, Chen Y, Shi W, Smyth GK (2014). voom: precision weights unlock linear model
     analysis tools for RNA-seq read counts. Genome Biol 15, R29.
     """
-    y = as_count_frame(counts)
+    y = as_count_frame(counts, layer=layer)
     if y.shape[1] < 2:
         raise InputError("voom needs at least two genes to fit a mean-variance trend")
     lib = _library_sizes(y, lib_size, norm_factors)
