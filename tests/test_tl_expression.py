@@ -215,3 +215,19 @@ def test_estimators_clone_and_labelled_predictions(cohort):
     assert list(proba.index) == list(log.index[:7]) and list(proba.columns) == ["A", "B"]
     assert 0 <= pam.score(log, obs["group"]) <= 1
     assert isinstance(pam.summary, pd.DataFrame) and pam.to_frame().equals(pam.signature())
+
+
+def test_transposed_tables_are_refused_where_sample_ids_are_known(cohort):
+    from omics.harmonize import ComBat, combat
+    from omics.rnaseq import combat_seq, preprocess_counts
+
+    counts, obs = cohort
+    log = np.log2(counts + 1)
+    with pytest.raises(InputError, match="transpose"):
+        combat(log.T, obs["batch"])
+    with pytest.raises(InputError, match="transpose"):
+        ComBat().fit(log.T, obs["batch"])
+    with pytest.raises(InputError, match="transpose"):
+        combat_seq(counts.T, obs["batch"])
+    with pytest.raises(InputError, match="transpose"):
+        preprocess_counts(counts.T, batch=obs["batch"])

@@ -30,6 +30,14 @@ NONPARAMETRIC_BLOCK = 512
 # inputs
 # --------------------------------------------------------------------------------------
 
+def _known_ids(*values):
+    """Sample IDs named by labelled batch/covariate inputs (to refuse a transposed table)."""
+    for v in values:
+        if isinstance(v, (pd.Series, pd.DataFrame)):
+            return v.index
+    return None
+
+
 def _align(values, index: pd.Index, what: str) -> pd.Series | pd.DataFrame:
     """Align a Series/DataFrame on ``index`` by label, or take an array in row order."""
     if isinstance(values, (pd.Series, pd.DataFrame)):
@@ -333,7 +341,8 @@ class ComBat(Result, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X
-            Samples × features (DataFrame or AnnData); finite numbers only.
+            **Samples × features** (DataFrame, AnnData — one MuData modality — or 2-D array);
+            finite numbers only. Refused as transposed when its columns are the samples of ``batch``.
         batch
             One batch label per sample (Series aligned by sample ID, or an array in row order).
         covariates
@@ -345,7 +354,8 @@ class ComBat(Result, TransformerMixin, BaseEstimator):
         ComBat
             ``self``, fitted.
         """
-        data = as_samples_by_features(X, source="ComBat input").astype(float)
+        data = as_samples_by_features(X, source="ComBat input",
+                                      sample_ids=_known_ids(batch, covariates)).astype(float)
         b = _as_batch(batch, data.index)
         cov = _covariate_frame(covariates, data.index)
         counts = b.value_counts()
@@ -449,7 +459,8 @@ class ComBat(Result, TransformerMixin, BaseEstimator):
         are returned unchanged. ``X`` is never modified.
         """
         self._check_fitted()
-        data = as_samples_by_features(X, source="ComBat input").astype(float)
+        data = as_samples_by_features(X, source="ComBat input",
+                                      sample_ids=_known_ids(batch, covariates)).astype(float)
         missing = self.features_in_.difference(data.columns)
         if len(missing):
             raise InputError(f"ComBat input lacks {len(missing)} feature(s) seen in fit: {_examples(missing)}")
@@ -508,7 +519,9 @@ def combat(data, batch, *, covariates=None, parametric: bool = True, mean_only: 
     Parameters
     ----------
     data
-        Samples × features (log-expression or radiomic features); finite values.
+        **Samples × features** (log-expression or radiomic features; DataFrame, AnnData or
+        2-D array); finite values. Refused as transposed when its columns are the samples
+        of ``batch``.
     batch
         One batch label per sample (Series aligned by sample ID, or array in row order).
     covariates

@@ -103,7 +103,8 @@ def preprocess_counts(counts, *, batch=None, group=None, batch_method: str = "co
     Parameters
     ----------
     counts
-        Raw counts, **samples × genes**.
+        Raw counts, **samples × genes** (DataFrame, AnnData or 2-D array); refused as
+        transposed when its columns, not its rows, are the samples of ``batch``/``group``.
     batch
         Batch label per sample (or ``None``).
     group
@@ -139,7 +140,9 @@ def preprocess_counts(counts, *, batch=None, group=None, batch_method: str = "co
     """
     if batch_method not in BATCH_METHODS:
         raise InputError(f"batch_method must be one of {BATCH_METHODS}, got {batch_method!r}")
-    y = as_count_frame(counts)
+    from omics.harmonize.combat import _known_ids
+
+    y = as_count_frame(counts, sample_ids=_known_ids(batch, group))
     b = None
     if batch is not None and batch_method != "none":
         from omics.harmonize.combat import _as_batch
