@@ -231,3 +231,19 @@ def test_transposed_tables_are_refused_where_sample_ids_are_known(cohort):
         combat_seq(counts.T, obs["batch"])
     with pytest.raises(InputError, match="transpose"):
         preprocess_counts(counts.T, batch=obs["batch"])
+
+
+def test_enrichment_takes_the_dge_result_itself(cohort, tmp_path):
+    from omics.expression import gsea_prerank, over_representation, ttest_dge
+
+    counts, obs = cohort
+    result = ttest_dge(np.log2(counts + 1), obs["group"], level="A")
+    sets = {"planted": [f"G{j:03d}" for j in range(15)], "rest": [f"G{j:03d}" for j in range(40, 70)]}
+    a = gsea_prerank(result, sets, min_size=5, permutations=100, seed=2)
+    b = gsea_prerank(result.table, sets, min_size=5, permutations=100, seed=2)
+    pd.testing.assert_frame_equal(a.to_frame(), b.to_frame())
+    ora = over_representation(result, sets)
+    assert ora.summary["method"].iloc[0] == "ora"
+    paths = a.write(tmp_path)
+    assert {p.name for p in paths.values()} == {"gsea.csv", "gsea_footnote.txt"}
+    assert "permutations" in paths["footnote"].read_text()

@@ -197,7 +197,11 @@ def _set_counts(genes: list[str], dge: pd.DataFrame) -> dict:
             "prop_positive": n_pos / len(sub) if len(sub) else np.nan}
 
 
-def _dge_index(dge_table: pd.DataFrame) -> pd.DataFrame:
+def _dge_index(dge_table) -> pd.DataFrame:
+    if hasattr(dge_table, "groups") and isinstance(getattr(dge_table, "table", None), pd.DataFrame):
+        dge_table = dge_table.table                 # a DGEResult itself
+    if not isinstance(dge_table, pd.DataFrame):
+        raise InputError("DGE table: expected a DGEResult or its table (a DataFrame)")
     table = dge_table.set_index("gene") if "gene" in dge_table.columns else dge_table
     missing = {"log2fc", "p_value", "direction"} - set(table.columns)
     if missing:
@@ -233,7 +237,7 @@ def gsea_prerank(dge_table: pd.DataFrame, gene_sets, *, rank_by: str = "statisti
     Parameters
     ----------
     dge_table
-        A :class:`~omics.expression.dge.DGEResult` table (index or column ``gene``).
+        A :class:`~omics.expression.dge.DGEResult` or its table (index or column ``gene``).
     gene_sets
         GMT path or dict name → genes (offline; no library download).
     rank_by
