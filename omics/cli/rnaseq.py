@@ -72,9 +72,9 @@ def _batch_and_covariates(args, clinical, index):
 
 def run_combat(args) -> int:
     from omics.data.io import write_table
-    from omics.harmonize import combat
     from omics.data.provenance import write_provenance
     from omics.data.readers import read_clinical
+    from omics.harmonize import combat
     clinical = read_clinical(args.clinical, id_column=args.id_column)
     table = read_counts_like(args.table, args.orientation, clinical.index)
     table = _restrict(table, clinical, str(args.table), str(args.clinical))
@@ -93,13 +93,12 @@ def run_combat(args) -> int:
 def run_harmonize(args) -> int:
     import pandas as pd
 
-    from omics.harmonize import ComBat, harmonization_diagnostics
-    from omics.plotting.harmonize import plot_diagnostics
-
     from omics.data.io import atomic_path, write_table
     from omics.data.provenance import write_provenance
     from omics.data.readers import read_clinical, read_features
     from omics.data.validate import select_patients
+    from omics.harmonize import ComBat, harmonization_diagnostics
+    from omics.plotting.harmonize import plot_diagnostics
     clinical = read_clinical(args.clinical, id_column=args.id_column)
     features = read_features(args.features)
     features = _restrict(features, clinical, str(args.features), str(args.clinical))
