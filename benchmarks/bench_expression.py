@@ -80,7 +80,7 @@ def main() -> None:
     print(f"data: {counts.shape[0]} samples × {counts.shape[1]} genes")
     v, t_voom = timed("voom (omics.rnaseq)", lambda: voom(counts))
     _, t_limma = timed("lm_fit (weighted) + eBayes + topTable",
-                       lambda: limma_dge(v.E, groups, "A", weights=v.weights))
+                       lambda: limma_dge(v.E, groups, level="A", weights=v.weights))
     total = t_voom + t_limma
     r_seconds = r_limma_voom_seconds(counts, groups)
     anchor = r_seconds if r_seconds is not None else R_LIMMA_VOOM_SECONDS

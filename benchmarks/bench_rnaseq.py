@@ -46,14 +46,14 @@ def time_python(counts: pd.DataFrame, design: pd.DataFrame, repeats: int = 3) ->
     for _ in range(repeats):
         t0 = time.perf_counter()
         nf = calc_norm_factors(counts)
-        v = voom(counts, design, norm_factors=nf)
-        lm_fit(v.E, design, weights=v.weights)
+        v = voom(counts, design=design, norm_factors=nf)
+        lm_fit(v.E, design=design, weights=v.weights)
         times.append(time.perf_counter() - t0)
     t0 = time.perf_counter()
-    v = voom(counts, design)
+    v = voom(counts, design=design)
     t_voom = time.perf_counter() - t0
     t0 = time.perf_counter()
-    lm_fit(v.E, design, weights=v.weights)
+    lm_fit(v.E, design=design, weights=v.weights)
     t_fit = time.perf_counter() - t0
     return {"tmm_voom_lmfit_best": min(times), "tmm_voom_lmfit_all": times,
             "voom": t_voom, "lm_fit_weighted": t_fit}
@@ -120,7 +120,7 @@ def time_batch_correction() -> None:
     counts, design = simulate_counts(110, 5_000, seed=1)
     batch = pd.Series(np.where(np.arange(110) % 2 == 0, "B1", "B2"), index=counts.index)
     counts = counts.loc[:, filter_by_expr(counts).to_numpy()]
-    e = voom(counts, design).E
+    e = voom(counts, design=design).E
     for label, parametric in (("parametric", True), ("non-parametric", False)):
         t0 = time.perf_counter()
         combat(e, batch, parametric=parametric)

@@ -106,9 +106,9 @@ def child_rna(n_samples: int, n_genes: int, out_dir: str) -> dict:
 
     counts, design = simulate_counts(n_samples, n_genes)
     t0 = time.perf_counter()
-    v = voom(counts, design)
+    v = voom(counts, design=design)
     t1 = time.perf_counter()
-    fit = lm_fit(v.E, design, weights=v.weights)
+    fit = lm_fit(v.E, design=design, weights=v.weights)
     eb = ebayes(fit)
     t2 = time.perf_counter()
     del eb

@@ -67,7 +67,7 @@ def test_top_table_matches_limma(prefix, trend):
     coefs = [c for c in eb.t.columns if c != "Intercept"]
     for coef in coefs:
         ref = read(f"{prefix}_toptable_{coef}.csv")
-        mine = top_table(eb, coef, sort_by="none").loc[ref.index]
+        mine = top_table(eb, coef=coef, sort_by="none").loc[ref.index]
         assert list(mine.columns) == ["logFC", "AveExpr", "t", "P.Value", "adj.P.Val", "B"]
         for col in ref.columns:
             np.testing.assert_allclose(mine[col].to_numpy(), ref[col].to_numpy(), rtol=1e-6,
@@ -76,17 +76,17 @@ def test_top_table_matches_limma(prefix, trend):
 
 def test_top_table_sorts_by_b_like_limma():
     eb = ebayes(r_fit("limma_d1"))
-    table = top_table(eb, "treated")
+    table = top_table(eb, coef="treated")
     assert table["B"].is_monotonic_decreasing
-    assert top_table(eb, "treated", sort_by="p")["P.Value"].is_monotonic_increasing
-    assert len(top_table(eb, "treated", number=10)) == 10
+    assert top_table(eb, coef="treated", sort_by="p")["P.Value"].is_monotonic_increasing
+    assert len(top_table(eb, coef="treated", number=10)) == 10
     with pytest.raises(InputError, match="not in the fit"):
-        top_table(eb, "nope")
+        top_table(eb, coef="nope")
 
 
 def test_full_pipeline_with_lm_fit_matches_limma(pasilla):
     expr, weights, condition = pasilla
-    result = limma_dge(expr, condition, "treated", weights=weights)
+    result = limma_dge(expr, condition, level="treated", weights=weights)
     ref = read("limma_d1_toptable_treated.csv")
     table = result.table.loc[ref.index]
     np.testing.assert_allclose(table["log2fc"], ref["logFC"], rtol=1e-6, atol=1e-10)
@@ -109,10 +109,10 @@ def test_lm_fit_then_ebayes_matches_limma(prefix, expr_file, weights_file, desig
     expr = read(expr_file).T
     weights = read(weights_file).T if weights_file else None
     design = read(design_file)
-    eb = ebayes(lm_fit(expr, design, weights=weights))
+    eb = ebayes(lm_fit(expr, design=design, weights=weights))
     for coef in design.columns[1:]:
         ref = read(f"{prefix}_toptable_{coef}.csv")
-        mine = top_table(eb, coef, sort_by="none").loc[ref.index]
+        mine = top_table(eb, coef=coef, sort_by="none").loc[ref.index]
         for col in ref.columns:
             np.testing.assert_allclose(mine[col].to_numpy(), ref[col].to_numpy(), rtol=1e-6,
                                        atol=1e-10, err_msg=f"{prefix} {coef} {col}")
@@ -140,7 +140,7 @@ def test_squeeze_var_is_a_weighted_mean_of_prior_and_sample_variance():
 @pytest.mark.parametrize("equal_var,key", [(True, "student"), (False, "welch")])
 def test_ttest_matches_r_t_test(pasilla, equal_var, key):
     expr, _, condition = pasilla
-    result = ttest_dge(expr, condition, "treated", equal_var=equal_var)
+    result = ttest_dge(expr, condition, level="treated", equal_var=equal_var)
     ref = read("pasilla_ttest.csv")
     table = result.table.loc[ref.index]
     np.testing.assert_allclose(table["log2fc"], ref["log2fc"], atol=1e-10)
@@ -154,8 +154,8 @@ def test_ttest_matches_r_t_test(pasilla, equal_var, key):
 
 def test_fold_change_threshold_and_direction(pasilla):
     expr, _, condition = pasilla
-    loose = ttest_dge(expr, condition, "treated", fc_threshold=1.0, alpha=0.5).table
-    strict = ttest_dge(expr, condition, "treated", fc_threshold=4.0, alpha=0.5).table
+    loose = ttest_dge(expr, condition, level="treated", fc_threshold=1.0, alpha=0.5).table
+    strict = ttest_dge(expr, condition, level="treated", fc_threshold=4.0, alpha=0.5).table
     assert strict["significant"].sum() < loose["significant"].sum()
     sig = strict[strict["significant"]]
     assert (sig["log2fc"].abs() >= 2).all() and (sig["p_adj"] < 0.5).all()
@@ -163,7 +163,7 @@ def test_fold_change_threshold_and_direction(pasilla):
     assert (sig.loc[sig["log2fc"] < 0, "direction"] == "down").all()
     assert (strict.loc[~strict["significant"], "direction"] == "ns").all()
     # swapping the groups flips the sign of the fold change and the direction
-    untreated = ttest_dge(expr, condition, "untreated", fc_threshold=4.0, alpha=0.5).table
+    untreated = ttest_dge(expr, condition, level="untreated", fc_threshold=4.0, alpha=0.5).table
     np.testing.assert_allclose(untreated.loc[strict.index, "log2fc"], -strict["log2fc"])
 
 
@@ -172,29 +172,29 @@ def test_explicit_reference_drops_other_labels(pasilla):
     three = condition.copy()
     three.iloc[0] = "mock"                       # a third label, left out with a warning
     with pytest.warns(UserWarning, match="1 sample"):
-        result = ttest_dge(expr, three, "treated", reference="untreated")
+        result = ttest_dge(expr, three, level="treated", reference="untreated")
     assert result.groups.n_level == 3 and result.groups.n_reference == 3
     assert result.groups.dropped == [three.index[0]]
-    pooled = ttest_dge(expr, three, "treated")
+    pooled = ttest_dge(expr, three, level="treated")
     assert pooled.groups.reference == "Others" and pooled.groups.n_reference == 4
 
 
 def test_group_errors_are_clear(pasilla):
     expr, _, condition = pasilla
     with pytest.raises(InputError, match="level 'nope' not found"):
-        ttest_dge(expr, condition, "nope")
+        ttest_dge(expr, condition, level="nope")
     one = condition.copy()
     one.iloc[4:6] = None
     with pytest.warns(UserWarning, match="left out"):
         with pytest.raises(InputError, match="at least 2"):
-            ttest_dge(expr, one, "treated")
+            ttest_dge(expr, one, level="treated")
 
 
 @pytest.fixture(scope="module")
 def deseq2_result():
     counts = read("pasilla_counts.csv").T
     condition = read("pasilla_samples.csv")["condition"]
-    return deseq2_dge(counts, condition, "treated", n_cpus=1)
+    return deseq2_dge(counts, condition, level="treated", n_cpus=1)
 
 
 def test_deseq2_size_factors_and_base_mean_are_exact(deseq2_result):
@@ -242,7 +242,7 @@ def test_results_do_not_depend_on_sample_order(pasilla):
     order = np.random.default_rng(0).permutation(len(expr))
     for method, kwargs in (("ttest", {}), ("limma", {"weights": weights})):
         func = ttest_dge if method == "ttest" else limma_dge
-        a = func(expr, condition, "treated", **kwargs).table
+        a = func(expr, condition, level="treated", **kwargs).table
         shuffled = {k: v.iloc[order] for k, v in kwargs.items()}
-        b = func(expr.iloc[order], condition.iloc[::-1], "treated", **shuffled).table
+        b = func(expr.iloc[order], condition.iloc[::-1], level="treated", **shuffled).table
         pd.testing.assert_frame_equal(a, b.loc[a.index], check_exact=False, rtol=1e-10)

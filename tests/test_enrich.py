@@ -44,7 +44,7 @@ def synthetic():
 def test_planted_genes_recovered_by_ttest_and_limma(synthetic):
     counts, groups, _, up, down = synthetic
     v = voom(counts)
-    for result in (ttest_dge(v.E, groups, "RA"), limma_dge(v.E, groups, "RA", weights=v.weights)):
+    for result in (ttest_dge(v.E, groups, level="RA"), limma_dge(v.E, groups, level="RA", weights=v.weights)):
         table = result.table
         found_up = set(table.index[table["direction"] == "up"])
         found_down = set(table.index[table["direction"] == "down"])
@@ -58,7 +58,7 @@ def test_planted_genes_recovered_by_ttest_and_limma(synthetic):
 def test_gsea_recovers_planted_programmes_and_is_seeded(synthetic):
     counts, groups, sets, _, _ = synthetic
     v = voom(counts)
-    dge = ttest_dge(v.E, groups, "RA").table
+    dge = ttest_dge(v.E, groups, level="RA").table
     res = gsea_prerank(dge, sets, min_size=10, permutations=200, seed=5)
     again = gsea_prerank(dge, sets, min_size=10, permutations=200, seed=5)
     pd.testing.assert_frame_equal(res.table, again.table)
@@ -81,7 +81,7 @@ def test_gsea_recovers_planted_programmes_and_is_seeded(synthetic):
 def test_ora_matches_hypergeometric_and_finds_programmes(synthetic):
     counts, groups, sets, _, _ = synthetic
     v = voom(counts)
-    dge = ttest_dge(v.E, groups, "RA").table
+    dge = ttest_dge(v.E, groups, level="RA").table
     res = over_representation(dge, sets, genes="significant")
     table = res.table.set_index("gene_set")
     assert set(table.index[table["p_adj"] < 0.05]) == {"PROG_UP", "PROG_DOWN"}
@@ -98,15 +98,15 @@ def test_ora_matches_hypergeometric_and_finds_programmes(synthetic):
 
 def test_ranking_statistics(synthetic):
     counts, groups, _, _, _ = synthetic
-    dge = ttest_dge(voom(counts).E, groups, "RA").table
+    dge = ttest_dge(voom(counts).E, groups, level="RA").table
     for by in ("statistic", "log2fc", "signed_log10_p"):
-        r = ranking(dge, by)
+        r = ranking(dge, by=by)
         assert r.is_monotonic_decreasing and len(r) == len(dge)
-    signed = ranking(dge, "signed_log10_p")
+    signed = ranking(dge, by="signed_log10_p")
     g = signed.index[0]
     assert signed[g] == pytest.approx(-np.log10(dge.loc[g, "p_value"]))
     with pytest.raises(InputError):
-        ranking(dge, "nope")
+        ranking(dge, by="nope")
 
 
 def test_gmt_round_trip(tmp_path):

@@ -40,16 +40,16 @@ def recovery(table, truth):
 def test_planted_genes_recovered(demo, method):
     cohort, v, groups = demo
     if method == "ttest":
-        result = ttest_dge(v.E, groups, "RA")
+        result = ttest_dge(v.E, groups, level="RA")
     else:
-        result = limma_dge(v.E, groups, "RA", weights=v.weights)
+        result = limma_dge(v.E, groups, level="RA", weights=v.weights)
     sensitivity, precision = recovery(result.table, cohort.truth_genes)
     assert sensitivity >= 0.75 and precision >= 0.95, (sensitivity, precision)
 
 
 def test_planted_programmes_recovered_by_gsea(demo):
     cohort, v, groups = demo
-    dge = ttest_dge(v.E, groups, "RA").table
+    dge = ttest_dge(v.E, groups, level="RA").table
     result = gsea_prerank(dge, cohort.gene_sets, min_size=10, permutations=200, seed=1)
     table = result.table.set_index("gene_set")
     significant = set(table.index[table["fdr"] < 0.05])

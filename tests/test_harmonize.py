@@ -75,7 +75,7 @@ def test_estimator_fit_transform_equals_function(sim):
         warnings.simplefilter("ignore")
         model = ComBat(parametric=False).fit(X, samples["batch"], samples[["group"]])
         out = model.transform(X, samples["batch"], samples[["group"]])
-        ref = combat(X, samples["batch"], samples[["group"]], parametric=False)
+        ref = combat(X, samples["batch"], covariates=samples[["group"]], parametric=False)
     pd.testing.assert_frame_equal(out, ref)
     assert set(model.gamma_star_.index) == {"b1", "b2", "b3"}
     assert not model.adjusted_.iloc[:3].any() and model.adjusted_.iloc[3:].all()
@@ -178,15 +178,37 @@ def test_transform_refuses_unknown_batch_and_missing_features(sim):
 
 
 def test_diagnostic_figure(sim, tmp_path):
-    from omics.plotting.harmonize import plot_harmonization
+    from omics.harmonize.diagnostics import harmonization_diagnostics
+    from omics.plotting.harmonize import plot_diagnostics
     X, samples = sim
     X = X.iloc[:, 3:]
     out = combat(X, samples["batch"])
-    fig = plot_harmonization(X, out, samples["batch"], train=samples["batch"] != "b3")
+    diag = harmonization_diagnostics(X, out, samples["batch"])
+    fig = plot_diagnostics(diag, train=samples["batch"] != "b3")
     path = tmp_path / "diag.png"
     fig.savefig(path)
     assert path.stat().st_size > 10_000
     assert len(fig.axes) == 4
+
+
+def test_diagnostics_summary_is_what_the_figure_shows(sim, tmp_path):
+    """The numbers the figure prints live in the API result (medians, PC shares, top features)."""
+    from omics.harmonize.diagnostics import harmonization_diagnostics
+    X, samples = sim
+    X = X.iloc[:, 3:]
+    out = combat(X, samples["batch"])
+    diag = harmonization_diagnostics(X, out, samples["batch"])
+    summary = diag.summary
+    assert list(summary.index) == ["before", "after"]
+    assert summary.loc["before", "median_batch_r2"] == pytest.approx(diag.batch_r2["before"].median())
+    assert summary.loc["after", "median_batch_r2"] < summary.loc["before", "median_batch_r2"]
+    assert summary.loc["before", "explained_pc1"] == pytest.approx(diag.explained_before[0])
+    top = diag.top_features(n=5)
+    assert list(top) == list(diag.batch_r2["before"].nlargest(5).index)
+    paths = diag.write(tmp_path)
+    written = pd.read_csv(paths["table"], index_col=0)
+    np.testing.assert_allclose(written["before"], diag.batch_r2["before"])
+    assert "HarmonizationDiagnostics(" in repr(diag) and "<table" in diag._repr_html_()
 
 
 def test_transform_refuses_covariate_level_unseen_in_fit(sim):

@@ -60,7 +60,7 @@ def test_lm_fit_weighted_equals_per_gene_wls(seed):
     design = np.column_stack([np.ones(n), rng.normal(size=n), rng.integers(0, 2, n)])
     y = pd.DataFrame(rng.normal(size=(n, g)))
     w = rng.uniform(0.1, 3, size=(n, g))
-    fit = lm_fit(y, design, weights=w)
+    fit = lm_fit(y, design=design, weights=w)
     for j in range(g):
         sw = np.sqrt(w[:, j])
         beta, *_ = np.linalg.lstsq(design * sw[:, None], y[j].to_numpy() * sw, rcond=None)

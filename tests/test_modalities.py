@@ -55,7 +55,7 @@ def test_expression_combat_then_most_variable_genes(log2_expression):
     result = cluster_input(log2_expression, kind="expression", batch=batch, n_top=40)
     corrected = combat(log2_expression, batch)
     pd.testing.assert_frame_equal(result.expression, corrected)
-    pd.testing.assert_frame_equal(result.matrix, most_variable_genes(corrected, 40))
+    pd.testing.assert_frame_equal(result.matrix, most_variable_genes(corrected, n_top=40))
     assert list(result.summary["step"]) == ["read", "ComBat", "most variable genes"]
     assert result.weights is None
     plain = cluster_input(log2_expression, kind="expression", n_top=None)

@@ -82,19 +82,19 @@ def test_grid_of_30_thresholds_and_monotone_gene_count(planted):
 
 def test_balanced_folds_partition_and_balance():
     y = np.array(["a"] * 23 + ["b"] * 9 + ["c"] * 14)
-    folds = balanced_folds(y, 5, random_state=3)
+    folds = balanced_folds(y, n_folds=5, random_state=3)
     assert len(folds) == 5
     allocated = np.sort(np.concatenate(folds))
     np.testing.assert_array_equal(allocated, np.arange(len(y)))
     for cls in "abc":
         per_fold = [int((y[f] == cls).sum()) for f in folds]
         assert max(per_fold) - min(per_fold) <= 1
-    again = balanced_folds(y, 5, random_state=3)
+    again = balanced_folds(y, n_folds=5, random_state=3)
     assert all(np.array_equal(a, b) for a, b in zip(folds, again))
     # pamr's default: min(smallest class, 10) folds
     assert len(balanced_folds(y)) == 9
     with pytest.raises(InputError):
-        balanced_folds(np.array(["a"] * 1 + ["b"] * 1), 1)
+        balanced_folds(np.array(["a"] * 1 + ["b"] * 1), n_folds=1)
 
 
 def test_chosen_threshold_is_the_largest_with_minimum_cv_error(planted):
@@ -147,7 +147,7 @@ def test_predict_proba_and_no_gene_threshold(planted):
     assert set(model.predict(X, threshold=top)) == {"B"}
     # uniform prior changes the discriminant by log-prior only
     uniform = NearestShrunkenCentroids(n_folds=5, prior="uniform").fit(X, y)
-    diff = uniform.decision_function(X, 1.0).to_numpy() - model.decision_function(X, 1.0).to_numpy()
+    diff = uniform.decision_function(X, threshold=1.0).to_numpy() - model.decision_function(X, threshold=1.0).to_numpy()
     np.testing.assert_allclose(diff, np.tile(np.log([0.5, 0.5]) - np.log(model.prior_), (len(X), 1)))
 
 
@@ -177,7 +177,7 @@ def pamr_case():
 
 def test_balanced_folds_input_is_what_omics_draws(pamr_case):
     table, y, folds = pamr_case
-    drawn = balanced_folds(y.to_numpy(), 5, random_state=3)
+    drawn = balanced_folds(y.to_numpy(), n_folds=5, random_state=3)
     for k, members in enumerate(drawn, start=1):
         assert list(table.index[members]) == list(folds.loc[folds["fold"] == k, "sample"])
 
@@ -208,12 +208,12 @@ def test_posteriors_and_shrunken_centroids_match_pamr(pamr_case):
     k = 9                                           # pamr's threshold index 10
     threshold = model.thresholds_[k]
     ref = pd.read_csv(DATA / "pamr_posterior_k10.csv", index_col=0)
-    np.testing.assert_allclose(model.predict_proba(table, threshold)[["A", "B", "C"]], ref[["A", "B", "C"]],
+    np.testing.assert_allclose(model.predict_proba(table, threshold=threshold)[["A", "B", "C"]], ref[["A", "B", "C"]],
                                rtol=1e-8)
-    np.testing.assert_array_equal(model.predict(table, threshold), ref["predicted"])
+    np.testing.assert_array_equal(model.predict(table, threshold=threshold), ref["predicted"])
     np.testing.assert_allclose(model.cv_probabilities_[:, :, k], ref[["cv_A", "cv_B", "cv_C"]], rtol=1e-8)
     cen = pd.read_csv(DATA / "pamr_shrunken_centroids_k10.csv", index_col=0)
-    shrunken = model.overall_centroid_[:, None] + model.shrunken_differences(threshold).to_numpy() * model.sd_[:, None]
+    shrunken = model.overall_centroid_[:, None] + model.shrunken_differences(threshold=threshold).to_numpy() * model.sd_[:, None]
     np.testing.assert_allclose(shrunken, cen[["A", "B", "C"]], rtol=1e-10, atol=1e-12)
 
 

@@ -33,7 +33,7 @@ def voom_fit(pasilla):
     keep = filter_by_expr(counts, group=samples["condition"])
     filtered = counts.loc[:, keep]
     nf = calc_norm_factors(filtered)
-    return filtered, nf, voom(filtered, design, norm_factors=nf)
+    return filtered, nf, voom(filtered, design=design, norm_factors=nf)
 
 
 def test_lowess_matches_r():
@@ -89,7 +89,7 @@ def test_voom_default_design_with_all_zero_genes(pasilla):
 
 def test_weighted_lm_fit_matches_limma(voom_fit):
     _, _, v = voom_fit
-    fit = lm_fit(v.E, v.design, weights=v.weights)
+    fit = lm_fit(v.E, design=v.design, weights=v.weights)
     np.testing.assert_allclose(fit.coefficients.to_numpy(), _r("pasilla_lmfit_coef.csv").to_numpy(), atol=1e-10)
     np.testing.assert_allclose(fit.stdev_unscaled.to_numpy(), _r("pasilla_lmfit_stdev.csv").to_numpy(), atol=1e-10)
     gene = _r("pasilla_lmfit_gene.csv")
@@ -101,7 +101,7 @@ def test_weighted_lm_fit_matches_limma(voom_fit):
 
 def test_unweighted_lm_fit_matches_limma(voom_fit):
     _, _, v = voom_fit
-    fit = lm_fit(v.E, v.design)
+    fit = lm_fit(v.E, design=v.design)
     coef = _r("pasilla_lmfit_unweighted_coef.csv").to_numpy()
     sigma = _r("pasilla_lmfit_unweighted_sigma.csv")["sigma"]
     cov = _r("pasilla_lmfit_unweighted_cov.csv").to_numpy()
@@ -114,10 +114,10 @@ def test_lm_fit_missing_values_and_aliased_columns():
     rng = np.random.default_rng(0)
     expr = pd.DataFrame(rng.normal(size=(8, 5)), columns=list("abcde"))
     design = pd.DataFrame({"one": 1.0, "x": np.arange(8.0)})
-    full = lm_fit(expr, design)
+    full = lm_fit(expr, design=design)
     with_nan = expr.copy()
     with_nan.iloc[0, 2] = np.nan
-    fit = lm_fit(with_nan, design)
+    fit = lm_fit(with_nan, design=design)
     # gene c refitted on 7 samples equals OLS on those samples; others unchanged
     beta = np.linalg.lstsq(design.to_numpy()[1:], expr["c"].to_numpy()[1:], rcond=None)[0]
     np.testing.assert_allclose(fit.coefficients.loc["c"], beta)
@@ -125,7 +125,7 @@ def test_lm_fit_missing_values_and_aliased_columns():
     np.testing.assert_allclose(fit.coefficients.drop("c"), full.coefficients.drop("c"))
     aliased = design.assign(x2=2 * design["x"])
     with pytest.warns(UserWarning, match="not estimable: x2"):
-        fit2 = lm_fit(expr, aliased)
+        fit2 = lm_fit(expr, design=aliased)
     assert fit2.coefficients["x2"].isna().all()
     np.testing.assert_allclose(fit2.coefficients[["one", "x"]], full.coefficients)
 
@@ -133,7 +133,7 @@ def test_lm_fit_missing_values_and_aliased_columns():
 def test_voom_is_permutation_equivariant(voom_fit):
     filtered, nf, v = voom_fit
     order = np.random.default_rng(1).permutation(len(filtered))
-    v2 = voom(filtered.iloc[order], v.design.iloc[order], norm_factors=nf.iloc[order])
+    v2 = voom(filtered.iloc[order], design=v.design.iloc[order], norm_factors=nf.iloc[order])
     np.testing.assert_allclose(v2.weights.loc[v.E.index].to_numpy(), v.weights.to_numpy(), rtol=1e-9)
 
 
@@ -159,7 +159,7 @@ def test_voom_accepts_anndata(voom_fit):
     filtered, nf, v = voom_fit
     ad = anndata.AnnData(filtered.to_numpy(), obs=pd.DataFrame(index=filtered.index),
                          var=pd.DataFrame(index=filtered.columns))
-    v2 = voom(ad, v.design, norm_factors=nf)
+    v2 = voom(ad, design=v.design, norm_factors=nf)
     np.testing.assert_allclose(v2.weights.to_numpy(), v.weights.to_numpy())
 
 

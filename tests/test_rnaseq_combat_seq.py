@@ -58,12 +58,12 @@ def test_preprocess_counts_reduces_batch_effect(sim):
     from omics.harmonize import harmonization_diagnostics
     counts, samples = sim
     raw = preprocess_counts(counts, batch_method="none", n_top=200)
-    corrected = preprocess_counts(counts, samples["batch"], samples["group"], n_top=200)
-    assert corrected.summary["batch_method"] == "combat-seq"
+    corrected = preprocess_counts(counts, batch=samples["batch"], group=samples["group"], n_top=200)
+    assert corrected.summary["batch_method"].iloc[0] == "combat-seq"
     genes = corrected.voom.E.columns.intersection(raw.voom.E.columns)
     before = harmonization_diagnostics(raw.voom.E[genes], raw.voom.E[genes], samples["batch"])
     after = harmonization_diagnostics(raw.voom.E[genes], corrected.voom.E[genes], samples["batch"])
     assert after.batch_r2["after"].median() < 0.5 * before.batch_r2["before"].median()
     assert corrected.for_clustering.shape == (24, 200)
-    combat_mode = preprocess_counts(counts, samples["batch"], samples["group"], batch_method="combat")
+    combat_mode = preprocess_counts(counts, batch=samples["batch"], group=samples["group"], batch_method="combat")
     assert "batch[b2]" in combat_mode.voom.design.columns

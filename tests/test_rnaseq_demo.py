@@ -34,7 +34,7 @@ def test_demo_batch_removed_and_rna_groups_recovered(demo, method):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         raw = preprocess_counts(counts, batch_method="none", n_top=300)
-        corrected = preprocess_counts(counts, batch, batch_method=method, n_top=300)
+        corrected = preprocess_counts(counts, batch=batch, batch_method=method, n_top=300)
     r2_raw = harmonization_diagnostics(raw.for_clustering, raw.for_clustering, batch).batch_r2["before"]
     r2_cor = harmonization_diagnostics(corrected.for_clustering, corrected.for_clustering, batch).batch_r2["before"]
     assert r2_raw.median() > 0.05                             # the demo plants a batch effect

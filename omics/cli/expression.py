@@ -46,7 +46,6 @@ def _figures(args) -> Path:
 
 
 def run_dge(args) -> int:
-    from omics.data.io import write_table
     from omics.data.paths import safe_name
     from omics.data.provenance import write_provenance
     from omics.data.readers import read_counts
@@ -72,13 +71,13 @@ def run_dge(args) -> int:
             kwargs = dict(weights=weights, trend=args.trend)
         else:
             kwargs = dict(equal_var=args.equal_var)
-    result = _reporting_warnings(differential_expression, data, groups, level,
+    result = _reporting_warnings(differential_expression, data, groups, level=level,
                                  method=args.method, **common, **kwargs)
     out = Path(args.out)
     name = safe_name(args.name, what="--name") if args.name else f"dge_{args.method}"
-    write_table(result.to_frame(), out / f"{name}.csv", index=False)
+    result.write(out, name=name)
     volcano(result, n_labels=args.n_labels, out=_figures(args) / f"volcano_{args.method}.png")
-    write_provenance(out, name, params={**_params(args), **result.summary()},
+    write_provenance(out, name, params={**_params(args), **result.summary.iloc[0].to_dict()},
                      inputs=[p for p in (args.expression, args.weights, args.counts, args.groups) if p],
                      filename=f"provenance_{name}.json")
     print(repr(result))
@@ -86,7 +85,7 @@ def run_dge(args) -> int:
 
 
 def run_gsea(args) -> int:
-    from omics.data.io import read_table, write_table, write_text
+    from omics.data.io import read_table
     from omics.data.paths import safe_name
     from omics.data.provenance import write_provenance
     from omics.data.validate import InputError
@@ -105,8 +104,7 @@ def run_gsea(args) -> int:
                                      min_size=args.min_size, max_size=args.max_size)
     out = Path(args.out)
     name = safe_name(args.name, what="--name") if args.name else ("gsea" if args.mode == "prerank" else "ora")
-    write_table(result.to_frame(), out / f"{name}.csv", index=False)
-    write_text(result.footnote + "\n", out / f"{name}_footnote.txt")
+    result.write(out, name=name)
     print(result.footnote)
     enrichment_bars(result, top=args.top, out=_figures(args) / f"{name}_bars.png")
     write_provenance(out, name, params={**_params(args), **result.parameters}, seed=args.seed,
@@ -116,7 +114,6 @@ def run_gsea(args) -> int:
 
 
 def run_pam(args) -> int:
-    from omics.data.io import write_table
     from omics.data.provenance import write_provenance
     from omics.expression.pam import pam_signature
     from omics.plotting.expression import message_figure, pam_cv_curve, signature_heatmap
@@ -130,8 +127,7 @@ def run_pam(args) -> int:
                                            error="balanced" if args.balanced_error else "overall",
                                            folds=folds)
     out = Path(args.out)
-    write_table(signature, out / "pam_signature.csv", index=False)
-    write_table(model.cv_table(), out / "pam_cv.csv", index=False)
+    model.write(out)
     figures = _figures(args)
     if signature.empty:   # no empty heatmap: the figure file says why (the workflow expects it)
         print("pam: the signature is empty; no heatmap drawn (see the warning above)")

@@ -34,13 +34,10 @@ def _restrict(table: pd.DataFrame, clinical: pd.DataFrame, table_name: str, clin
 
 # ---------------------------------------------------------------------------------------
 def run_voom(args) -> int:
-    from omics.rnaseq.pipeline import preprocess_counts
-    import pandas as pd
-
-    from omics.data.io import write_table
     from omics.data.provenance import write_provenance
     from omics.data.readers import read_clinical, read_counts
     from omics.data.validate import InputError
+    from omics.rnaseq.pipeline import preprocess_counts
     clinical = read_clinical(args.clinical, id_column=args.id_column) if args.clinical else None
     counts = read_counts(args.counts, orientation=ORIENTATIONS[args.orientation],
                          sample_ids=None if clinical is None else clinical.index)
@@ -56,15 +53,8 @@ def run_voom(args) -> int:
                                min_count=args.min_count, min_total_count=args.min_total_count,
                                span=args.span)
     out = Path(args.out)
-    write_table(result.voom.E.rename_axis("patient_id"), out / "voom_expression.csv")
-    write_table(result.voom.weights.rename_axis("patient_id"), out / "voom_weights.csv")
-    write_table(result.for_clustering.rename_axis("patient_id"), out / "expression_for_clustering.csv")
-    write_table(result.variability, out / "variable_genes.csv", index=False)
-    samples = pd.DataFrame({"lib_size": result.voom.lib_size / result.norm_factors,
-                            "norm_factor": result.norm_factors,
-                            "effective_lib_size": result.voom.lib_size}).rename_axis("patient_id")
-    write_table(samples, out / "samples.csv")
-    write_provenance(out, "voom", params={**vars_clean(args), **result.summary},
+    result.write(out)
+    write_provenance(out, "voom", params={**vars_clean(args), **result.settings},
                      inputs=[str(p) for p in (args.counts, args.clinical) if p])
     print(repr(result))
     return 0
@@ -81,10 +71,10 @@ def _batch_and_covariates(args, clinical, index):
 
 
 def run_combat(args) -> int:
-    from omics.harmonize import combat
     from omics.data.io import write_table
     from omics.data.provenance import write_provenance
     from omics.data.readers import read_clinical
+    from omics.harmonize import combat
     clinical = read_clinical(args.clinical, id_column=args.id_column)
     table = read_counts_like(args.table, args.orientation, clinical.index)
     table = _restrict(table, clinical, str(args.table), str(args.clinical))
@@ -101,14 +91,14 @@ def run_combat(args) -> int:
 
 
 def run_harmonize(args) -> int:
-    from omics.harmonize import ComBat
-    from omics.plotting.harmonize import plot_harmonization
     import pandas as pd
 
     from omics.data.io import atomic_path, write_table
     from omics.data.provenance import write_provenance
     from omics.data.readers import read_clinical, read_features
     from omics.data.validate import select_patients
+    from omics.harmonize import ComBat, harmonization_diagnostics
+    from omics.plotting.harmonize import plot_diagnostics
     clinical = read_clinical(args.clinical, id_column=args.id_column)
     features = read_features(args.features)
     features = _restrict(features, clinical, str(args.features), str(args.clinical))
@@ -122,8 +112,8 @@ def run_harmonize(args) -> int:
     harmonized = model.transform(features, batch, cov)
     out = Path(args.out)
     write_table(harmonized.rename_axis("patient_id"), out / "harmonized.csv")
-    write_table(model.to_frame(), out / "batch_parameters.csv", index=False)
-    fig = plot_harmonization(features, harmonized, batch, train=train)
+    model.write(out)
+    fig = plot_diagnostics(harmonization_diagnostics(features, harmonized, batch), train=train)
     with atomic_path(out / "harmonize_diagnostics.png") as tmp:
         fig.savefig(tmp, dpi=120)
     write_provenance(out, "harmonize", params={**vars_clean(args), "n_fit": int(train.sum()),

@@ -248,7 +248,7 @@ def _from_counts(frame, steps, *, batch, group, batch_method, n_top, variability
                                batch_method=batch_method if batch is not None else "none",
                                n_top=n_top or frame.shape[1], variability=variability,
                                min_count=min_count, min_total_count=min_total_count)
-    s = result.summary
+    s = result.summary.iloc[0]          # one row: counts and choices of the preprocessing
     steps += [
         {"step": "filterByExpr", "detail": f"min_count {min_count:g}, min_total_count {min_total_count:g}",
          "n_patients": s["n_samples"], "n_features": s["n_genes_kept"]},
@@ -286,7 +286,7 @@ def _from_expression(frame, steps, *, batch, covariates, n_top, variability, sou
     expression = frame
     frame = _drop_constant(frame, steps)
     if n_top is not None and n_top < frame.shape[1]:
-        frame = most_variable_genes(frame, n_top, variability)
+        frame = most_variable_genes(frame, n_top=n_top, method=variability)
         steps.append({"step": "most variable genes", "detail": f"top {n_top} by {variability}",
                       "n_patients": frame.shape[0], "n_features": frame.shape[1]})
     return ClusterInput(kind="expression", matrix=frame, expression=expression, steps=steps)

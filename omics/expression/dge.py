@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from omics._result import Result
+from omics.data.convert import as_samples_by_features
 from omics.data.validate import InputError, check_counts, check_overlap
-from omics.expression._inputs import check_expression
 from omics.expression.limma import ebayes, top_table
 from omics.stats.multitest import bh_adjust
 
@@ -70,7 +71,7 @@ class TwoGroups:
         return int((~self.in_level).sum())
 
 
-def two_groups(groups: pd.Series, samples, level: str, reference: str | None = None,
+def two_groups(groups: pd.Series, samples, *, level: str, reference: str | None = None,
                source: str = "groups") -> TwoGroups:
     """Align a group column to the samples of an expression table and binarise it.
 
@@ -126,7 +127,7 @@ def two_groups(groups: pd.Series, samples, level: str, reference: str | None = N
     return result
 
 
-def classify_genes(log2fc, p_adj, fc_threshold: float = 2.0, alpha: float = 0.05):
+def classify_genes(log2fc, p_adj, *, fc_threshold: float = 2.0, alpha: float = 0.05):
     """Significance and direction: ``p_adj < alpha`` and ``|log2fc| >= log2(fc_threshold)``.
 
     Returns ``(significant, direction)`` arrays; direction is ``"up"``, ``"down"`` or
@@ -144,8 +145,8 @@ def classify_genes(log2fc, p_adj, fc_threshold: float = 2.0, alpha: float = 0.05
     return significant, direction
 
 
-@dataclass
-class DGEResult:
+@dataclass(repr=False)
+class DGEResult(Result):
     """Result of a differential-expression analysis.
 
     Attributes
@@ -187,8 +188,7 @@ class DGEResult:
     def n_down(self) -> int:
         return int((self.table["direction"] == "down").sum())
 
-    def summary(self) -> dict:
-        """Counts and settings, for reports and provenance."""
+    def _summary_dict(self) -> dict:
         return {"method": self.method, "level": self.groups.level,
                 "reference": self.groups.reference, "n_level": self.groups.n_level,
                 "n_reference": self.groups.n_reference, "n_genes": int(len(self.table)),
@@ -196,16 +196,31 @@ class DGEResult:
                 "n_down": self.n_down, "fc_threshold": self.fc_threshold, "alpha": self.alpha,
                 "n_dropped": len(self.groups.dropped), **self.parameters}
 
-    def __repr__(self) -> str:
-        return (f"DGEResult({self.method}: {self.groups.level} (n={self.groups.n_level}) vs "
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row: the comparison, gene counts and settings (for reports and provenance)."""
+        return pd.DataFrame([self._summary_dict()])
+
+    def write(self, out_dir, *, name: str | None = None) -> dict:
+        """Write the gene table as ``<name>.csv`` (default ``dge_<method>.csv``, as ``omics dge``)."""
+        from pathlib import Path
+
+        from omics.data.io import write_table
+
+        stem = name or f"dge_{self.method}"
+        return {"table": write_table(self.to_frame(), Path(out_dir) / f"{stem}.csv", index=False)}
+
+    def _short(self) -> str:
+        return (f"{self.method}: {self.groups.level} (n={self.groups.n_level}) vs "
                 f"{self.groups.reference} (n={self.groups.n_reference}), {len(self.table)} genes, "
                 f"{self.n_up} up / {self.n_down} down at |FC| >= {self.fc_threshold:g}, "
-                f"adjusted p < {self.alpha:g})")
+                f"adjusted p < {self.alpha:g}")
 
 
 def _finish(table: pd.DataFrame, method: str, groups: TwoGroups, fc_threshold: float,
             alpha: float, parameters: dict, model=None) -> DGEResult:
-    significant, direction = classify_genes(table["log2fc"], table["p_adj"], fc_threshold, alpha)
+    significant, direction = classify_genes(table["log2fc"], table["p_adj"], fc_threshold=fc_threshold,
+                                           alpha=alpha)
     table = table.assign(significant=significant, direction=direction)
     table.index.name = "gene"
     extra = [c for c in table.columns if c not in DGE_COLUMNS]
@@ -214,29 +229,45 @@ def _finish(table: pd.DataFrame, method: str, groups: TwoGroups, fc_threshold: f
     return DGEResult(table.iloc[order], method, groups, fc_threshold, alpha, parameters, model)
 
 
-def _expression(expr: pd.DataFrame, source: str) -> pd.DataFrame:
-    if not isinstance(expr, pd.DataFrame):
-        raise InputError(f"{source}: expected a DataFrame, samples × genes")
-    expr = expr.copy()
-    expr.index = expr.index.map(str)
-    check_expression(expr, source)
-    return expr
+def _group_labels(data, groups, source: str = "groups") -> pd.Series:
+    """``groups`` as a Series: given as is, or an ``obs`` column name of an AnnData."""
+    if isinstance(groups, str):
+        from omics.data.convert import is_anndata
+
+        if not is_anndata(data):
+            raise InputError(f"{source}: a column name ({groups!r}) needs an AnnData; "
+                             "otherwise give a Series of labels indexed by patient")
+        if groups not in data.obs.columns:
+            shown = ", ".join(map(str, list(data.obs.columns)[:10])) or "none"
+            raise InputError(f"{source}: no obs column {groups!r}; available: {shown}")
+        return data.obs[groups].set_axis(data.obs_names.astype(str))
+    return groups
+
+
+def _expression(expr, groups, layer: str | None, source: str) -> tuple[pd.DataFrame, pd.Series]:
+    """Log-expression as samples × genes (the one converter) and the group labels."""
+    labels = _group_labels(expr, groups)
+    ids = labels.index if isinstance(labels, pd.Series) else None
+    return as_samples_by_features(expr, layer=layer, source=source, sample_ids=ids), labels
 
 
 # ---------------------------------------------------------------------------------------
 # (a) per-gene t-test
 # ---------------------------------------------------------------------------------------
 
-def ttest_dge(expr: pd.DataFrame, groups: pd.Series, level: str, reference: str | None = None,
-              equal_var: bool = False, fc_threshold: float = 2.0, alpha: float = 0.05) -> DGEResult:
+def ttest_dge(expr, groups, *, level: str, reference: str | None = None, equal_var: bool = False,
+              fc_threshold: float = 2.0, alpha: float = 0.05, layer: str | None = None) -> DGEResult:
     """Per-gene two-sample t-test on log-expression (the reference study's DGE).
 
     Parameters
     ----------
     expr
-        Log2-expression (voom log2-CPM), samples × genes.
+        Log2-expression (voom log2-CPM), **samples × genes**: a DataFrame, an AnnData
+        (``.X`` or ``layer``; one MuData modality included) or a 2-D array. A table whose
+        columns are the patients of ``groups`` is refused as transposed.
     groups
-        Group label per patient (index: patient ID).
+        Group label per patient (Series indexed by patient ID), or the name of an ``obs``
+        column when ``expr`` is an AnnData.
     level, reference
         The group of interest and the comparison group (``None``: all others).
     equal_var
@@ -248,6 +279,8 @@ def ttest_dge(expr: pd.DataFrame, groups: pd.Series, level: str, reference: str 
         A gene is significant when ``p_adj < alpha`` and ``|log2fc| >= log2(fc_threshold)``
         (study: fold change 2, Benjamini–Hochberg; the adjusted-p threshold is not
         stated there, 0.05 assumed).
+    layer
+        AnnData layer holding the log-expression (default ``.X``).
 
     Returns
     -------
@@ -262,8 +295,8 @@ def ttest_dge(expr: pd.DataFrame, groups: pd.Series, level: str, reference: str 
     Benjamini Y, Hochberg Y (1995). J R Stat Soc B 57, 289–300.
     Crombé A, Lucchesi C et al. (2024). NPJ Precis Oncol (the reference study).
     """
-    expr = _expression(expr, "expression")
-    grp = two_groups(groups, expr.index, level, reference)
+    expr, groups = _expression(expr, groups, layer, "expression")
+    grp = two_groups(groups, expr.index, level=level, reference=reference)
     x = expr.loc[grp.samples].to_numpy(dtype=float)
     mask = grp.in_level.to_numpy()
     a, b = x[mask], x[~mask]
@@ -305,17 +338,20 @@ def group_design(grp: TwoGroups) -> pd.DataFrame:
                         index=grp.samples)
 
 
-def limma_dge(expr: pd.DataFrame, groups: pd.Series, level: str, weights: pd.DataFrame | None = None,
-              reference: str | None = None, trend: bool = False, proportion: float = 0.01,
-              fc_threshold: float = 2.0, alpha: float = 0.05) -> DGEResult:
+def limma_dge(expr, groups, *, level: str, reference: str | None = None, weights=None,
+              trend: bool = False, proportion: float = 0.01, fc_threshold: float = 2.0,
+              alpha: float = 0.05, layer: str | None = None) -> DGEResult:
     """limma moderated t-test: weighted ``lm_fit`` + ``ebayes`` + ``topTable``.
 
     Parameters
     ----------
     expr
-        voom log2-CPM, samples × genes (``omics.rnaseq.voom(...).E``).
+        voom log2-CPM, **samples × genes** (``omics.rnaseq.voom(...).E``), as a DataFrame,
+        an AnnData (``.X`` or ``layer``) or an array.
     weights
-        voom precision weights, samples × genes (``None``: unweighted, e.g. limma-trend).
+        voom precision weights, samples × genes (``None``: unweighted, e.g. limma-trend);
+        with an AnnData, the name of the layer holding them (``tl.voom`` writes
+        ``"voom_weights"``).
     groups, level, reference
         As :func:`ttest_dge`; the design is ``~ group`` (intercept + level indicator).
     trend
@@ -324,6 +360,8 @@ def limma_dge(expr: pd.DataFrame, groups: pd.Series, level: str, weights: pd.Dat
         Prior proportion of DE genes for the ``B`` statistic.
     fc_threshold, alpha
         Thresholds of the ``significant`` column.
+    layer
+        AnnData layer holding the log-expression (default ``.X``).
 
     Returns
     -------
@@ -339,17 +377,19 @@ def limma_dge(expr: pd.DataFrame, groups: pd.Series, level: str, weights: pd.Dat
     Smyth GK (2004). Stat Appl Genet Mol Biol 3, Article 3.
     Ritchie ME et al. (2015). Nucleic Acids Res 43, e47.
     """
+    from omics.data.convert import is_anndata
     from omics.rnaseq import lm_fit
 
-    expr = _expression(expr, "expression")
-    grp = two_groups(groups, expr.index, level, reference)
+    weight_source = expr if isinstance(weights, str) else weights
+    if isinstance(weights, str) and not is_anndata(expr):
+        raise InputError(f"weights: a layer name ({weights!r}) needs an AnnData expression input")
+    expr, groups = _expression(expr, groups, layer, "expression")
+    grp = two_groups(groups, expr.index, level=level, reference=reference)
     e = expr.loc[grp.samples]
     w = None
     if weights is not None:
-        if not isinstance(weights, pd.DataFrame):
-            raise InputError("weights: expected a DataFrame, samples × genes")
-        w = weights.copy()
-        w.index = w.index.map(str)
+        w = as_samples_by_features(weight_source, layer=weights if isinstance(weights, str) else None,
+                                   source="weights")
         missing_s = grp.samples.difference(w.index)
         missing_g = e.columns.difference(w.columns)
         if len(missing_s) or len(missing_g):
@@ -357,7 +397,7 @@ def limma_dge(expr: pd.DataFrame, groups: pd.Series, level: str, weights: pd.Dat
                              "the expression table are missing from the weights table")
         w = w.loc[grp.samples, e.columns]
     design = group_design(grp)
-    eb = ebayes(lm_fit(e, design, weights=w), proportion=proportion, trend=trend)
+    eb = ebayes(lm_fit(e, design=design, weights=w), proportion=proportion, trend=trend)
     tt = top_table(eb, coef=grp.level, sort_by="none")
     table = pd.DataFrame({"log2fc": tt["logFC"], "average_expression": tt["AveExpr"],
                           "statistic": tt["t"], "p_value": tt["P.Value"],
@@ -371,15 +411,16 @@ def limma_dge(expr: pd.DataFrame, groups: pd.Series, level: str, weights: pd.Dat
 # (c) DESeq2 through pydeseq2
 # ---------------------------------------------------------------------------------------
 
-def deseq2_dge(counts: pd.DataFrame, groups: pd.Series, level: str, reference: str | None = None,
+def deseq2_dge(counts, groups, *, level: str, reference: str | None = None,
                n_cpus: int = 1, refit_cooks: bool = True, independent_filter: bool = True,
-               fc_threshold: float = 2.0, alpha: float = 0.05) -> DGEResult:
+               fc_threshold: float = 2.0, alpha: float = 0.05, layer: str | None = None) -> DGEResult:
     """DESeq2 Wald test on raw counts, through pydeseq2 (design ``~ group``).
 
     Parameters
     ----------
     counts
-        Raw integer counts, **samples × genes** (transpose a genes × samples file).
+        Raw integer counts, **samples × genes** (transpose a genes × samples file): a
+        DataFrame, an AnnData (``.X`` or ``layer``, e.g. ``"counts"``) or an array.
     groups, level, reference
         As :func:`ttest_dge`.
     n_cpus
@@ -409,14 +450,11 @@ def deseq2_dge(counts: pd.DataFrame, groups: pd.Series, level: str, reference: s
     from pydeseq2.default_inference import DefaultInference
     from pydeseq2.ds import DeseqStats
 
-    if not isinstance(counts, pd.DataFrame):
-        raise InputError("counts: expected a DataFrame, samples × genes")
     if n_cpus < 1:
         raise InputError(f"n_cpus must be >= 1, got {n_cpus}")
-    counts = counts.copy()
-    counts.index = counts.index.map(str)
+    counts, groups = _expression(counts, groups, layer, "counts")
     check_counts(counts, source="counts")
-    grp = two_groups(groups, counts.index, level, reference)
+    grp = two_groups(groups, counts.index, level=level, reference=reference)
     y = counts.loc[grp.samples].round().astype(np.int64)
     metadata = pd.DataFrame({"group": np.where(grp.in_level, "level", "reference")},
                             index=grp.samples)
@@ -437,12 +475,13 @@ def deseq2_dge(counts: pd.DataFrame, groups: pd.Series, level: str, reference: s
                     "independent_filter": independent_filter}, model=ds)
 
 
-def differential_expression(data: pd.DataFrame, groups: pd.Series, level: str,
+def differential_expression(data, groups, *, level: str,
                             method: str = "ttest", **kwargs) -> DGEResult:
     """Dispatch to :func:`ttest_dge`, :func:`limma_dge` or :func:`deseq2_dge`.
 
     ``data`` is voom log2-CPM for ``"ttest"``/``"limma"`` and raw counts for
-    ``"deseq2"`` (samples × genes); other keyword arguments go to the method.
+    ``"deseq2"`` (**samples × genes**; DataFrame, AnnData with ``layer=``, or array);
+    other keyword arguments go to the method.
 
     References
     ----------
@@ -452,4 +491,4 @@ def differential_expression(data: pd.DataFrame, groups: pd.Series, level: str,
     funcs = {"ttest": ttest_dge, "limma": limma_dge, "deseq2": deseq2_dge}
     if method not in funcs:
         raise InputError(f"unknown DGE method {method!r}; choose one of {list(funcs)}")
-    return funcs[method](data, groups, level, **kwargs)
+    return funcs[method](data, groups, level=level, **kwargs)

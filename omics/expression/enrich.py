@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from omics._result import Result
 from omics.data.readers import read_gmt, write_gmt
 from omics.data.validate import InputError
 from omics.stats.multitest import bh_adjust
@@ -28,7 +29,7 @@ __all__ = ["read_gmt", "write_gmt", "signature_gene_sets", "ranking", "gsea_prer
 RANKING_STATISTICS = ("statistic", "log2fc", "signed_log10_p")
 
 
-def signature_gene_sets(signature: pd.DataFrame, min_fold: float = 2.0, min_size: int = 5,
+def signature_gene_sets(signature: pd.DataFrame, *, min_fold: float = 2.0, min_size: int = 5,
                         max_size: int | None = 200, log_scale: bool = False) -> dict[str, list[str]]:
     """Gene sets from a signature matrix (genes × cell types), e.g. CIBERSORT LM22.
 
@@ -79,7 +80,7 @@ def signature_gene_sets(signature: pd.DataFrame, min_fold: float = 2.0, min_size
     return sets
 
 
-def ranking(dge_table: pd.DataFrame, by: str = "statistic") -> pd.Series:
+def ranking(dge_table: pd.DataFrame, *, by: str = "statistic") -> pd.Series:
     """A ranking of genes from a DGE table (index ``gene``), highest first.
 
     ``by``: ``"statistic"`` (t / moderated t / Wald; default), ``"log2fc"``, or
@@ -101,8 +102,8 @@ def ranking(dge_table: pd.DataFrame, by: str = "statistic") -> pd.Series:
     return values.sort_values(ascending=False, kind="stable").rename(by)
 
 
-@dataclass
-class EnrichmentResult:
+@dataclass(repr=False)
+class EnrichmentResult(Result):
     """Tidy enrichment table plus the settings that produced it.
 
     ``table`` has one row per gene set (sorted by adjusted p). GSEA columns:
@@ -129,7 +130,7 @@ class EnrichmentResult:
                 out[col] = out[col].map(lambda genes: ";".join(genes))
         return out
 
-    def significant(self, alpha: float = 0.05) -> pd.DataFrame:
+    def significant(self, *, alpha: float = 0.05) -> pd.DataFrame:
         column = "fdr" if self.method == "gsea" else "p_adj"
         return self.table[self.table[column] < alpha]
 
@@ -145,16 +146,45 @@ class EnrichmentResult:
                 f"1/(permutations + 1) = {bound:.2g}; {n} gene set(s) reached that bound "
                 f"(at_bound = True) and read p < {bound:.2g}, not p = 0.")
 
-    def __repr__(self) -> str:
-        column = "fdr" if self.method == "gsea" else "p_adj"
+    @property
+    def _p_column(self) -> str:
+        return "fdr" if self.method == "gsea" else "p_adj"
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row: method, gene sets tested, sets with adjusted p < 0.05, sets at the
+        permutation bound, and the settings."""
+        n_bound = int(self.table["at_bound"].sum()) if "at_bound" in self.table else 0
+        return pd.DataFrame([{"method": self.method, "n_gene_sets": int(len(self.table)),
+                              "n_significant": int((self.table[self._p_column] < 0.05).sum()),
+                              "n_at_bound": n_bound, **self.parameters}])
+
+    def write(self, out_dir, *, name: str | None = None) -> dict:
+        """Write ``<name>.csv`` and ``<name>_footnote.txt`` (default name ``gsea`` / ``ora``,
+        as ``omics gsea``)."""
+        from pathlib import Path
+
+        from omics.data.io import write_table, write_text
+
+        out = Path(out_dir)
+        stem = name or ("gsea" if self.method == "gsea" else "ora")
+        return {"table": write_table(self.to_frame(), out / f"{stem}.csv", index=False),
+                "footnote": write_text(self.footnote + "\n", out / f"{stem}_footnote.txt")}
+
+    def _short(self) -> str:
+        column = self._p_column
         n_sig = int((self.table[column] < 0.05).sum())
-        head = f"EnrichmentResult({self.method}: {len(self.table)} gene sets, {n_sig} with {column} < 0.05)"
+        return f"{self.method}: {len(self.table)} gene sets, {n_sig} with {column} < 0.05"
+
+    def __repr__(self) -> str:
+        # the headline plus the five best sets: what a user wants to see at a glance
+        column = self._p_column
         top = self.table.head(5)
         lines = [f"  {r.gene_set}: {'NES' if self.method == 'gsea' else 'overlap'} "
                  f"{r.nes if self.method == 'gsea' else r.n_overlap:.3g}, {column} "
                  f"{'< ' if getattr(r, 'at_bound', False) else ''}{getattr(r, column):.3g}"
                  for r in top.itertuples(index=False)]
-        return "\n".join([head, *lines])
+        return "\n".join([f"EnrichmentResult({self._short()})", *lines])
 
 
 def _set_counts(genes: list[str], dge: pd.DataFrame) -> dict:
@@ -167,7 +197,11 @@ def _set_counts(genes: list[str], dge: pd.DataFrame) -> dict:
             "prop_positive": n_pos / len(sub) if len(sub) else np.nan}
 
 
-def _dge_index(dge_table: pd.DataFrame) -> pd.DataFrame:
+def _dge_index(dge_table) -> pd.DataFrame:
+    if hasattr(dge_table, "groups") and isinstance(getattr(dge_table, "table", None), pd.DataFrame):
+        dge_table = dge_table.table                 # a DGEResult itself
+    if not isinstance(dge_table, pd.DataFrame):
+        raise InputError("DGE table: expected a DGEResult or its table (a DataFrame)")
     table = dge_table.set_index("gene") if "gene" in dge_table.columns else dge_table
     missing = {"log2fc", "p_value", "direction"} - set(table.columns)
     if missing:
@@ -195,7 +229,7 @@ def _check_set_sizes(sets: dict[str, list[str]], genes, min_size: int, max_size:
                          f"(at most {most} shared{hint})")
 
 
-def gsea_prerank(dge_table: pd.DataFrame, gene_sets, rank_by: str = "statistic",
+def gsea_prerank(dge_table: pd.DataFrame, gene_sets, *, rank_by: str = "statistic",
                  min_size: int = 15, max_size: int = 500, permutations: int = 1000,
                  weight: float = 1.0, seed: int = 0, threads: int = 1) -> EnrichmentResult:
     """Pre-ranked GSEA (gseapy ``prerank``) on a ranking built from a DGE table.
@@ -203,7 +237,7 @@ def gsea_prerank(dge_table: pd.DataFrame, gene_sets, rank_by: str = "statistic",
     Parameters
     ----------
     dge_table
-        A :class:`~omics.expression.dge.DGEResult` table (index or column ``gene``).
+        A :class:`~omics.expression.dge.DGEResult` or its table (index or column ``gene``).
     gene_sets
         GMT path or dict name → genes (offline; no library download).
     rank_by
@@ -234,7 +268,7 @@ def gsea_prerank(dge_table: pd.DataFrame, gene_sets, rank_by: str = "statistic",
 
     dge = _dge_index(dge_table)
     sets = _check_sets(gene_sets)
-    rnk = ranking(dge, rank_by)
+    rnk = ranking(dge, by=rank_by)
     if rnk.index.duplicated().any():
         raise InputError("DGE table: duplicated gene names")
     _check_set_sizes(sets, rnk.index, min_size, max_size)
@@ -267,7 +301,7 @@ def gsea_prerank(dge_table: pd.DataFrame, gene_sets, rank_by: str = "statistic",
                                             "weight": weight, "seed": seed, "threads": threads})
 
 
-def over_representation(dge_table: pd.DataFrame, gene_sets, genes: str = "significant",
+def over_representation(dge_table: pd.DataFrame, gene_sets, *, genes: str = "significant",
                         min_size: int = 5, max_size: int = 500) -> EnrichmentResult:
     """Over-representation of DGE genes in gene sets (gseapy ``enrich``, hypergeometric).
 

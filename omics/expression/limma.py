@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from omics._result import Result
 from omics.data.validate import InputError
 from omics.stats.multitest import bh_adjust
 
@@ -78,7 +79,7 @@ def _natural_spline_basis(x: np.ndarray, df: int, knots_from: np.ndarray | None 
     return np.column_stack(columns)
 
 
-def fit_f_dist(x, df1, covariate=None) -> tuple[np.ndarray | float, float]:
+def fit_f_dist(x, df1, *, covariate=None) -> tuple[np.ndarray | float, float]:
     """Moment estimation of a scaled F distribution for variances (limma ``fitFDist``).
 
     ``x`` are sample variances on ``df1`` degrees of freedom; the prior is
@@ -147,7 +148,7 @@ def fit_f_dist(x, df1, covariate=None) -> tuple[np.ndarray | float, float]:
     return scale, df2
 
 
-def squeeze_var(var, df, covariate=None) -> tuple[np.ndarray, np.ndarray | float, float]:
+def squeeze_var(var, df, *, covariate=None) -> tuple[np.ndarray, np.ndarray | float, float]:
     """Empirical-Bayes posterior variances (limma ``squeezeVar``, non-robust).
 
     Returns ``(var_post, var_prior, df_prior)`` where
@@ -180,8 +181,8 @@ def squeeze_var(var, df, covariate=None) -> tuple[np.ndarray, np.ndarray | float
 # eBayes
 # ---------------------------------------------------------------------------------------
 
-@dataclass
-class EBayesFit:
+@dataclass(repr=False)
+class EBayesFit(Result):
     """Moderated statistics of a linear-model fit (limma's ``MArrayLM`` after ``eBayes``).
 
     Attributes
@@ -218,10 +219,27 @@ class EBayesFit:
     def coefficients(self) -> pd.DataFrame:
         return self.fit.coefficients
 
-    def __repr__(self) -> str:
+    _file_stem = "ebayes"
+
+    def to_frame(self) -> pd.DataFrame:
+        """Long table: gene, coefficient, estimate, moderated t, p-value and B."""
+        parts = {"estimate": self.coefficients, "t": self.t, "p_value": self.p_value, "B": self.lods}
+        long = pd.concat({k: v.stack(future_stack=True) for k, v in parts.items()}, axis=1)
+        long.index.names = ["gene", "coefficient"]
+        return long.reset_index()
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row: genes, prior df and (median) prior variance, proportion of DE genes."""
         s2 = self.s2_prior if np.isscalar(self.s2_prior) else float(np.median(self.s2_prior))
-        return (f"EBayesFit({self.t.shape[0]} genes, coefficients {list(self.t.columns)}, "
-                f"df_prior={self.df_prior:.4g}, s2_prior={s2:.4g})")
+        return pd.DataFrame([{"n_genes": int(self.t.shape[0]), "coefficients": ", ".join(map(str, self.t.columns)),
+                              "df_prior": float(np.median(self.df_prior)), "s2_prior": s2,
+                              "proportion": self.proportion}])
+
+    def _short(self) -> str:
+        s2 = self.s2_prior if np.isscalar(self.s2_prior) else float(np.median(self.s2_prior))
+        return (f"{self.t.shape[0]} genes, coefficients {list(self.t.columns)}, "
+                f"df_prior={float(np.median(self.df_prior)):.4g}, s2_prior={s2:.4g}")
 
 
 def _tmixture_vector(tstat, stdev_unscaled, df, proportion, v0_lim) -> float:
@@ -254,7 +272,7 @@ def _tmixture_vector(tstat, stdev_unscaled, df, proportion, v0_lim) -> float:
     return float(np.mean(v0))
 
 
-def ebayes(fit, proportion: float = 0.01, stdev_coef_lim: tuple[float, float] = (0.1, 4.0),
+def ebayes(fit, *, proportion: float = 0.01, stdev_coef_lim: tuple[float, float] = (0.1, 4.0),
            trend: bool = False) -> EBayesFit:
     """Empirical-Bayes moderation of a gene-wise linear model (limma ``eBayes``).
 
@@ -352,7 +370,7 @@ def _log_odds(t, stdev, var_prior, df_total, df_prior, proportion) -> np.ndarray
 TOPTABLE_COLUMNS = ["logFC", "AveExpr", "t", "P.Value", "adj.P.Val", "B"]
 
 
-def top_table(eb: EBayesFit, coef: str | int | None = None, sort_by: str = "B",
+def top_table(eb: EBayesFit, *, coef: str | int | None = None, sort_by: str = "B",
               number: int | None = None) -> pd.DataFrame:
     """One coefficient's table, as limma ``topTable(fit, coef, number = Inf)``.
 

@@ -28,14 +28,17 @@ for fold.
 
 from __future__ import annotations
 
+import html
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
 
+from omics._result import Result
+from omics.data.convert import as_samples_by_features
 from omics.data.validate import InputError
-from omics.expression._inputs import check_expression
 
 __all__ = ["NearestShrunkenCentroids", "PAMWarning", "balanced_folds", "soft_threshold", "pam_signature"]
 
@@ -54,7 +57,7 @@ def soft_threshold(delta: np.ndarray, threshold: float) -> np.ndarray:
     return np.sign(delta) * dif * (dif > 0)
 
 
-def balanced_folds(y, n_folds: int | None = None, random_state=None) -> list[np.ndarray]:
+def balanced_folds(y, *, n_folds: int | None = None, random_state=None) -> list[np.ndarray]:
     """Class-balanced cross-validation folds, as pamr's ``balanced.folds``.
 
     The samples of each class are shuffled and dealt to the folds in turn, starting at
@@ -139,7 +142,7 @@ def _softmax(scores: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-class NearestShrunkenCentroids:
+class NearestShrunkenCentroids(Result, ClassifierMixin, BaseEstimator):
     """PAM classifier: nearest shrunken centroids with a cross-validated threshold.
 
     Parameters
@@ -169,6 +172,12 @@ class NearestShrunkenCentroids:
         one array of 0-based sample positions per fold (every sample in exactly one fold;
         R's 1-based indices minus 1), or a Series sample → fold ID aligned on ``X``.
 
+    A scikit-learn classifier (``BaseEstimator`` + ``ClassifierMixin``: ``get_params``,
+    ``set_params``, ``clone``, ``score``) and, once fitted, a result: ``to_frame()`` is
+    the signature, ``summary`` the cross-validation table, ``write(out_dir)`` writes
+    ``pam_signature.csv`` and ``pam_cv.csv`` (as ``omics pam``). ``X`` is samples × genes
+    (DataFrame, AnnData or array, through :func:`omics.data.convert.as_samples_by_features`).
+
     Attributes
     ----------
     classes_, prior_, centroids_, overall_centroid_, sd_, offset_, se_scale_, delta_
@@ -193,7 +202,7 @@ class NearestShrunkenCentroids:
     applications to DNA microarrays. Stat Sci 18, 104–117.
     """
 
-    def __init__(self, n_threshold: int = 30, thresholds=None, threshold: float | None = None,
+    def __init__(self, *, n_threshold: int = 30, thresholds=None, threshold: float | None = None,
                  offset_percent: float = 50.0, prior=None, n_folds: int | None = None,
                  random_state=0, error: str = "overall", folds=None):
         self.n_threshold = n_threshold
@@ -297,10 +306,10 @@ class NearestShrunkenCentroids:
                           f"({self.majority_error_:.3f}){remedy}", PAMWarning, stacklevel=3)
 
     def _validate(self, X, y) -> tuple[pd.DataFrame, np.ndarray]:
-        if not isinstance(X, pd.DataFrame):
-            X = pd.DataFrame(np.asarray(X, dtype=float))
-        check_expression(X, "PAM expression")
+        X = as_samples_by_features(X, source="PAM expression",
+                                   sample_ids=y.index if isinstance(y, pd.Series) else None)
         if isinstance(y, pd.Series):
+            y = y.set_axis(y.index.map(str))
             if not y.index.equals(X.index):
                 missing = X.index.difference(y.index)
                 if len(missing):
@@ -357,7 +366,7 @@ class NearestShrunkenCentroids:
         elif self.n_folds == 0:
             return
         else:
-            self.folds_ = balanced_folds(codes, self.n_folds, self.random_state)
+            self.folds_ = balanced_folds(codes, n_folds=self.n_folds, random_state=self.random_state)
         prob = np.empty((x.shape[0], len(self.classes_), len(self.thresholds_)))
         for test in self.folds_:
             train = np.setdiff1d(np.arange(x.shape[0]), test)
@@ -375,39 +384,42 @@ class NearestShrunkenCentroids:
         if not hasattr(self, "threshold_"):
             raise InputError("PAM: call fit() first")
 
-    def _standardised(self, X) -> np.ndarray:
-        if isinstance(X, pd.DataFrame):
-            missing = self.genes_.difference(X.columns)
-            if len(missing):
-                raise InputError(f"PAM: {len(missing)} training gene(s) missing from the new data "
-                                 f"(e.g. {', '.join(map(str, missing[:3]))})")
-            X = X[self.genes_]
-        x = np.asarray(X, dtype=float)
-        return (x - self.overall_centroid_) / self.sd_
+    def _standardised(self, X) -> tuple[np.ndarray, pd.Index]:
+        frame = as_samples_by_features(X, source="PAM new data")
+        if not isinstance(X, pd.DataFrame) and not hasattr(X, "obs_names"):
+            frame.columns = self.genes_[:frame.shape[1]] if frame.shape[1] == len(self.genes_) else frame.columns
+        missing = self.genes_.difference(frame.columns)
+        if len(missing):
+            raise InputError(f"PAM: {len(missing)} training gene(s) missing from the new data "
+                             f"(e.g. {', '.join(map(str, missing[:3]))})")
+        x = frame[self.genes_].to_numpy(dtype=float)
+        return (x - self.overall_centroid_) / self.sd_, frame.index
 
-    def shrunken_differences(self, threshold: float | None = None) -> pd.DataFrame:
+    def shrunken_differences(self, *, threshold: float | None = None) -> pd.DataFrame:
         """``(x̄'_ik − x̄_i) / (s_i + s0)`` per gene and class (pamr's gene scores)."""
         self._check_fitted()
         t = self.threshold_ if threshold is None else float(threshold)
         shrunk = soft_threshold(self.delta_, t) * self.se_scale_[:, None]
         return pd.DataFrame(shrunk.T, index=self.genes_, columns=self.classes_)
 
-    def decision_function(self, X, threshold: float | None = None) -> pd.DataFrame:
-        """Discriminant scores δ_k (higher = closer to class *k*'s shrunken centroid)."""
+    def decision_function(self, X, *, threshold: float | None = None) -> pd.DataFrame:
+        """Discriminant scores δ_k (higher = closer to class *k*'s shrunken centroid), samples × classes."""
         self._check_fitted()
-        shrunk = self.shrunken_differences(threshold).to_numpy().T
-        scores = _discriminant(self._standardised(X), shrunk, np.log(self.prior_))
-        index = X.index if isinstance(X, pd.DataFrame) else None
+        shrunk = self.shrunken_differences(threshold=threshold).to_numpy().T
+        z, index = self._standardised(X)
+        scores = _discriminant(z, shrunk, np.log(self.prior_))
         return pd.DataFrame(scores, index=index, columns=self.classes_)
 
-    def predict_proba(self, X, threshold: float | None = None) -> pd.DataFrame:
-        """Posterior class probabilities, samples × classes."""
-        scores = self.decision_function(X, threshold)
+    def predict_proba(self, X, *, threshold: float | None = None) -> pd.DataFrame:
+        """Posterior class probabilities, samples × classes (index: sample IDs)."""
+        scores = self.decision_function(X, threshold=threshold)
         return pd.DataFrame(_softmax(scores.to_numpy()), index=scores.index, columns=scores.columns)
 
-    def predict(self, X, threshold: float | None = None) -> np.ndarray:
-        """The class of largest posterior (the first class on ties, as pamr)."""
-        return self.classes_[self.decision_function(X, threshold).to_numpy().argmax(axis=1)]
+    def predict(self, X, *, threshold: float | None = None) -> pd.Series:
+        """The class of largest posterior (the first class on ties, as pamr), indexed by sample ID."""
+        scores = self.decision_function(X, threshold=threshold)
+        return pd.Series(self.classes_[scores.to_numpy().argmax(axis=1)], index=scores.index,
+                         name="predicted")
 
     # -- reporting -----------------------------------------------------------------------
     def cv_table(self) -> pd.DataFrame:
@@ -421,7 +433,7 @@ class NearestShrunkenCentroids:
         table["chosen"] = np.isclose(table["threshold"], self.threshold_)
         return table
 
-    def signature(self, threshold: float | None = None) -> pd.DataFrame:
+    def signature(self, *, threshold: float | None = None) -> pd.DataFrame:
         """The signature genes: shrunken centroid difference per class and direction.
 
         Returns
@@ -432,7 +444,7 @@ class NearestShrunkenCentroids:
             every class, ``max_abs_score``, ``class`` (the class whose centroid moves
             most) and ``direction`` (``up``/``down`` in that class).
         """
-        diff = self.shrunken_differences(threshold)
+        diff = self.shrunken_differences(threshold=threshold)
         diff = diff.loc[(diff != 0).any(axis=1)]
         top = diff.abs().to_numpy().argmax(axis=1)
         table = diff.add_prefix("score_")
@@ -444,14 +456,43 @@ class NearestShrunkenCentroids:
         order = np.lexsort((np.arange(len(table)), -table["max_abs_score"].to_numpy()))
         return table.iloc[order].reset_index()
 
-    def __repr__(self) -> str:
+    # -- result vocabulary ---------------------------------------------------------------
+    def to_frame(self) -> pd.DataFrame:
+        """The signature at the chosen threshold (:meth:`signature`)."""
+        return self.signature()
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The cross-validation table (:meth:`cv_table`): genes and errors per threshold."""
+        return self.cv_table()
+
+    def write(self, out_dir) -> dict:
+        """Write ``pam_signature.csv`` and ``pam_cv.csv`` (the tables of ``omics pam``)."""
+        from pathlib import Path
+
+        from omics.data.io import write_table
+
+        out = Path(out_dir)
+        return {"signature": write_table(self.signature(), out / "pam_signature.csv", index=False),
+                "cv": write_table(self.cv_table(), out / "pam_cv.csv", index=False)}
+
+    def _short(self) -> str:
         if not hasattr(self, "threshold_"):
-            return f"NearestShrunkenCentroids(n_threshold={self.n_threshold}, unfitted)"
-        return (f"NearestShrunkenCentroids(classes={self.classes_.tolist()}, "
-                f"threshold={self.threshold_:.4g}, genes={self._n_active(self.threshold_)})")
+            return f"n_threshold={self.n_threshold}, unfitted"
+        return (f"classes={self.classes_.tolist()}, threshold={self.threshold_:.4g}, "
+                f"genes={self._n_active(self.threshold_)}")
+
+    def _repr_html_(self) -> str:
+        if not hasattr(self, "threshold_"):
+            return f"<pre>{html.escape(repr(self))}</pre>"
+        return Result._repr_html_(self)
+
+    def _repr_mimebundle_(self, **kwargs) -> dict:
+        # scikit-learn's estimator diagram would win over _repr_html_ in Jupyter
+        return {"text/plain": repr(self), "text/html": self._repr_html_()}
 
 
-def pam_signature(expr: pd.DataFrame, groups: pd.Series, n_folds: int | None = 10,
+def pam_signature(expr, groups, *, n_folds: int | None = 10,
                   random_state=0, **kwargs) -> tuple[NearestShrunkenCentroids, pd.DataFrame]:
     """Fit PAM with a cross-validated threshold and return ``(model, signature table)``.
 
@@ -459,13 +500,18 @@ def pam_signature(expr: pd.DataFrame, groups: pd.Series, n_folds: int | None = 1
     (``prior``, ``error``, ``folds``, ``threshold``…) go to :class:`NearestShrunkenCentroids`,
     which describes the method, its warnings and its references. ``folds`` given as
     positions refer to the samples kept (those with a label), in the order of ``expr``.
+
+    ``expr`` is **samples × genes** (DataFrame, AnnData or array); ``groups`` a Series of
+    labels indexed by sample, or an ``obs`` column name of an AnnData ``expr``.
     """
+    from omics.expression.dge import _group_labels
+
+    groups = _group_labels(expr, groups)
     if not isinstance(groups, pd.Series):
         raise InputError("groups: expected a pandas Series of labels indexed by sample")
     labels = groups.copy()
     labels.index = labels.index.map(str)
-    expr = expr.copy()
-    expr.index = expr.index.map(str)
+    expr = as_samples_by_features(expr, source="PAM expression", sample_ids=labels.index)
     labels = labels.reindex(expr.index)
     keep = labels.notna() & (labels.astype(str).str.strip() != "")
     if not keep.any():

@@ -8,13 +8,17 @@ frozen, to new samples.
 
 from __future__ import annotations
 
+import html
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
 
-from omics.data.validate import InputError, _examples, check_features
+from omics._result import Result
+from omics.data.convert import as_samples_by_features
+from omics.data.validate import InputError, _examples
 
 #: Convergence criterion of ``sva:::it.sol`` (relative change of gamma* and delta*).
 CONVERGENCE = 1e-4
@@ -26,24 +30,18 @@ NONPARAMETRIC_BLOCK = 512
 # inputs
 # --------------------------------------------------------------------------------------
 
-def _as_table(data, source: str) -> pd.DataFrame:
-    if hasattr(data, "obs_names") and hasattr(data, "X"):
-        x = data.X.toarray() if hasattr(data.X, "toarray") else np.asarray(data.X)
-        data = pd.DataFrame(x, index=data.obs_names, columns=data.var_names)
-    elif not isinstance(data, pd.DataFrame):
-        arr = np.asarray(data, dtype=float)
-        if arr.ndim != 2:
-            raise InputError(f"{source}: expected a 2-D samples × features table")
-        data = pd.DataFrame(arr)
-    check_features(data, source=source)
-    if data.index.duplicated().any():
-        raise InputError(f"{source}: duplicated sample IDs: {_examples(data.index[data.index.duplicated()])}")
-    return data.astype(float)
+def _known_ids(*values):
+    """Sample IDs named by labelled batch/covariate inputs (to refuse a transposed table)."""
+    for v in values:
+        if isinstance(v, (pd.Series, pd.DataFrame)):
+            return v.index
+    return None
 
 
 def _align(values, index: pd.Index, what: str) -> pd.Series | pd.DataFrame:
     """Align a Series/DataFrame on ``index`` by label, or take an array in row order."""
     if isinstance(values, (pd.Series, pd.DataFrame)):
+        values = values.set_axis(values.index.map(str))      # sample IDs are text (the converter's rule)
         if values.index.equals(index):
             return values
         missing = index.difference(values.index)
@@ -230,13 +228,17 @@ def _nonparametric(s_batch: np.ndarray, g_hat: np.ndarray, d_hat: np.ndarray,
 # the estimator
 # --------------------------------------------------------------------------------------
 
-class ComBat:
+class ComBat(Result, TransformerMixin, BaseEstimator):
     """ComBat batch correction as a scikit-learn style estimator (fit on train, apply to new).
 
     ``fit`` estimates, on the training samples, the covariate effects, the pooled
     variance and the empirical-Bayes batch location/scale (γ*, δ*) of every feature;
     ``transform`` applies these frozen parameters to any samples of the known batches.
     ``ComBat().fit(X, b).transform(X, b)`` equals ``sva::ComBat(t(X), b)``.
+
+    A scikit-learn estimator (``BaseEstimator`` + ``TransformerMixin``: ``get_params``,
+    ``set_params``, ``clone``) whose ``fit``/``transform`` take the batch (and covariates)
+    as extra arguments, and a result (``to_frame``, ``summary``, ``write``) once fitted.
 
     Parameters
     ----------
@@ -275,26 +277,49 @@ class ComBat:
     scanners and sites. NeuroImage 167, 104–120 (fit/apply use of ComBat).
     """
 
-    def __init__(self, parametric: bool = True, mean_only: bool = False, ref_batch=None):
+    def __init__(self, *, parametric: bool = True, mean_only: bool = False, ref_batch=None):
         self.parametric = parametric
         self.mean_only = mean_only
         self.ref_batch = ref_batch
 
-    # scikit-learn protocol --------------------------------------------------------
-    def get_params(self, deep: bool = True) -> dict:
-        return {"parametric": self.parametric, "mean_only": self.mean_only,
-                "ref_batch": self.ref_batch}
+    # result vocabulary -----------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "gamma_star_"):
+            raise RuntimeError("ComBat is not fitted; call fit(X, batch, covariates) first")
 
-    def set_params(self, **params) -> "ComBat":
-        for key, value in params.items():
-            if key not in self.get_params():
-                raise ValueError(f"ComBat has no parameter {key!r}")
-            setattr(self, key, value)
-        return self
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Per batch: samples used in ``fit`` and the mean |γ*| and mean δ*² over features."""
+        self._check_fitted()
+        return pd.DataFrame({"n_samples": self.n_samples_per_batch_,
+                             "mean_abs_gamma_star": self.gamma_star_.abs().mean(axis=1),
+                             "mean_delta_star": self.delta_star_.mean(axis=1)}).rename_axis("batch")
 
-    def __repr__(self) -> str:
-        return (f"ComBat(parametric={self.parametric}, mean_only={self.mean_only}, "
-                f"ref_batch={self.ref_batch!r})")
+    def write(self, out_dir) -> dict:
+        """Write the learned parameters as ``batch_parameters.csv`` (as ``omics harmonize``)."""
+        from pathlib import Path
+
+        from omics.data.io import write_table
+
+        self._check_fitted()
+        return {"batch_parameters": write_table(self.to_frame(), Path(out_dir) / "batch_parameters.csv",
+                                                index=False)}
+
+    def _short(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        if not hasattr(self, "gamma_star_"):
+            return params
+        return (f"{params}; fitted: {len(self.batches_)} batches, {len(self.features_in_)} features "
+                f"({int(self.adjusted_.sum())} adjusted)")
+
+    def _repr_html_(self) -> str:
+        if not hasattr(self, "gamma_star_"):
+            return f"<pre>{html.escape(repr(self))}</pre>"
+        return Result._repr_html_(self)
+
+    def _repr_mimebundle_(self, **kwargs) -> dict:
+        # scikit-learn's estimator diagram would win over _repr_html_ in Jupyter
+        return {"text/plain": repr(self), "text/html": self._repr_html_()}
 
     # helpers ---------------------------------------------------------------------
     def _batch_design(self, batch: pd.Series) -> np.ndarray:
@@ -316,7 +341,8 @@ class ComBat:
         Parameters
         ----------
         X
-            Samples × features (DataFrame or AnnData); finite numbers only.
+            **Samples × features** (DataFrame, AnnData — one MuData modality — or 2-D array);
+            finite numbers only. Refused as transposed when its columns are the samples of ``batch``.
         batch
             One batch label per sample (Series aligned by sample ID, or an array in row order).
         covariates
@@ -328,7 +354,8 @@ class ComBat:
         ComBat
             ``self``, fitted.
         """
-        data = _as_table(X, "ComBat input")
+        data = as_samples_by_features(X, source="ComBat input",
+                                      sample_ids=_known_ids(batch, covariates)).astype(float)
         b = _as_batch(batch, data.index)
         cov = _covariate_frame(covariates, data.index)
         counts = b.value_counts()
@@ -431,9 +458,9 @@ class ComBat:
         Samples of the reference batch (if any) and features left unadjusted in ``fit``
         are returned unchanged. ``X`` is never modified.
         """
-        if not hasattr(self, "gamma_star_"):
-            raise RuntimeError("ComBat is not fitted; call fit(X, batch, covariates) first")
-        data = _as_table(X, "ComBat input")
+        self._check_fitted()
+        data = as_samples_by_features(X, source="ComBat input",
+                                      sample_ids=_known_ids(batch, covariates)).astype(float)
         missing = self.features_in_.difference(data.columns)
         if len(missing):
             raise InputError(f"ComBat input lacks {len(missing)} feature(s) seen in fit: {_examples(missing)}")
@@ -467,6 +494,8 @@ class ComBat:
         if self._ref_index is not None:
             ref_rows = (b == self.batches_[self._ref_index]).to_numpy()
             out.iloc[ref_rows] = data.iloc[ref_rows]
+        if isinstance(X, pd.DataFrame):
+            out.index = X.index          # the caller's own sample labels back
         return out
 
     def fit_transform(self, X, batch, covariates=None) -> pd.DataFrame:
@@ -475,6 +504,7 @@ class ComBat:
 
     def to_frame(self) -> pd.DataFrame:
         """Long table of the learned batch parameters: batch, feature, γ̂, δ̂², γ*, δ*²."""
+        self._check_fitted()
         parts = {"gamma_hat": self.gamma_hat_, "delta_hat": self.delta_hat_,
                  "gamma_star": self.gamma_star_, "delta_star": self.delta_star_}
         long = pd.concat({k: v.stack() for k, v in parts.items()}, axis=1)
@@ -482,14 +512,16 @@ class ComBat:
         return long.reset_index()
 
 
-def combat(data, batch, covariates=None, parametric: bool = True, mean_only: bool = False,
+def combat(data, batch, *, covariates=None, parametric: bool = True, mean_only: bool = False,
            ref_batch=None) -> pd.DataFrame:
     """Remove batch effects from a samples × features table (``sva::ComBat``).
 
     Parameters
     ----------
     data
-        Samples × features (log-expression or radiomic features); finite values.
+        **Samples × features** (log-expression or radiomic features; DataFrame, AnnData or
+        2-D array); finite values. Refused as transposed when its columns are the samples
+        of ``batch``.
     batch
         One batch label per sample (Series aligned by sample ID, or array in row order).
     covariates
@@ -528,4 +560,4 @@ def combat(data, batch, covariates=None, parametric: bool = True, mean_only: boo
     data using empirical Bayes methods. Biostatistics 8, 118–127.
     """
     return ComBat(parametric=parametric, mean_only=mean_only, ref_batch=ref_batch) \
-        .fit_transform(data, batch, covariates)
+        .fit_transform(data, batch, covariates=covariates)

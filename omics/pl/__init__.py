@@ -13,6 +13,7 @@ _EXPORTS: dict[str, str] = {
     # cluster (omics.pl._cluster)
     "consensus_heatmap": "_cluster", "consensus_cdf": "_cluster",
     # expression, rnaseq, harmonize (omics.pl._expression)
+    "volcano": "_expression", "pca_batch": "_expression",
     # survival, stats (omics.pl._survival)
     "km": "_survival", "forest": "_survival",
 }

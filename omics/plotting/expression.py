@@ -24,32 +24,47 @@ def _save(fig, out):
     return fig
 
 
-def volcano(result, n_labels: int = 10, out=None, title: str | None = None):
+def volcano(result, *, n_labels: int = 10, out=None, title: str | None = None, ax=None):
     """Volcano plot: log2FC against −log10 p; up red, down blue, top genes labelled.
 
     The dashed lines mark ±log2(fold-change threshold); labelled are the ``n_labels``
-    significant genes of smallest p-value.
+    significant genes of smallest p-value. Draws on ``ax`` when given.
     """
-    table = result.table
-    fig = Figure(figsize=(6, 5))
-    ax = fig.subplots()
-    y = -np.log10(table["p_value"].clip(lower=1e-300))
+    return volcano_table(result.table, fc_threshold=result.fc_threshold, level=result.groups.level,
+                         reference=result.groups.reference, method=result.method,
+                         n_labels=n_labels, out=out, title=title, ax=ax)
+
+
+def volcano_table(table: pd.DataFrame, *, fc_threshold: float, level: str, reference: str,
+                  method: str, n_labels: int = 10, out=None, title: str | None = None, ax=None):
+    """:func:`volcano` from a stored DGE table (index or ``gene`` column = gene), e.g. the
+    ``uns["dge"]["table"]`` that :func:`omics.tl.dge` writes."""
+    table = table.set_index("gene") if "gene" in table.columns else table
+    if ax is None:
+        fig = Figure(figsize=(6, 5))
+        ax = fig.subplots()
+    else:
+        fig = ax.figure
+    y = -np.log10(table["p_value"].astype(float).clip(lower=1e-300))
     colours = table["direction"].map({"up": UP, "down": DOWN}).fillna(NS)
     ax.scatter(table["log2fc"], y, c=colours, s=6, linewidths=0, alpha=0.8, rasterized=True)
-    lfc = np.log2(result.fc_threshold)
+    lfc = np.log2(fc_threshold)
     for x in (-lfc, lfc):
         ax.axvline(x, ls="--", lw=0.8, c="k")
-    sig = table[table["significant"]].head(n_labels)
+    significant = table["significant"].astype(bool)
+    sig = table[significant].sort_values("p_value", kind="stable").head(n_labels)
     for gene, row in sig.iterrows():
         ax.annotate(str(gene), (row["log2fc"], -np.log10(max(row["p_value"], 1e-300))),
                     fontsize=7, xytext=(3, 3), textcoords="offset points")
-    ax.set_xlabel(f"log2 fold change ({result.groups.level} vs {result.groups.reference})")
+    n_up = int((table["direction"] == "up").sum())
+    n_down = int((table["direction"] == "down").sum())
+    ax.set_xlabel(f"log2 fold change ({level} vs {reference})")
     ax.set_ylabel("−log10 p")
-    ax.set_title(title or f"{result.method}: {result.n_up} up (red), {result.n_down} down (blue)")
+    ax.set_title(title or f"{method}: {n_up} up (red), {n_down} down (blue)")
     return _save(fig, out)
 
 
-def enrichment_bars(result, top: int = 20, alpha: float = 0.05, out=None, title: str | None = None):
+def enrichment_bars(result, *, top: int = 20, alpha: float = 0.05, out=None, title: str | None = None):
     """Bar chart of the top gene sets (smallest adjusted p), red activated, blue inhibited.
 
     GSEA: the bar is the NES (FDRs at the permutation bound tie, so NES ranks the
@@ -94,7 +109,7 @@ def enrichment_bars(result, top: int = 20, alpha: float = 0.05, out=None, title:
 
 
 def signature_heatmap(expr: pd.DataFrame, groups: pd.Series, signature: pd.DataFrame,
-                      max_genes: int = 200, out=None, title: str | None = None):
+                      *, max_genes: int = 200, out=None, title: str | None = None):
     """Heatmap of the PAM signature genes (z-scored by gene), samples ordered by group.
 
     An empty signature draws nothing: a warning says so and ``None`` is returned.
@@ -127,7 +142,7 @@ def signature_heatmap(expr: pd.DataFrame, groups: pd.Series, signature: pd.DataF
     return _save(fig, out)
 
 
-def message_figure(text: str, out=None, title: str | None = None):
+def message_figure(text: str, *, out=None, title: str | None = None):
     """A figure that only says why there is nothing to draw (keeps a command's file outputs fixed)."""
     fig = Figure(figsize=(6, 2.5))
     ax = fig.subplots()
@@ -138,7 +153,7 @@ def message_figure(text: str, out=None, title: str | None = None):
     return _save(fig, out)
 
 
-def pam_cv_curve(cv_table: pd.DataFrame, out=None):
+def pam_cv_curve(cv_table: pd.DataFrame, *, out=None):
     """CV and training error against the threshold, with the number of genes on top."""
     fig = Figure(figsize=(6, 4))
     ax = fig.subplots()

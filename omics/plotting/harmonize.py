@@ -1,15 +1,16 @@
 """Figures of batch harmonisation: PCA coloured by batch and per-feature batch effects,
-before and after ComBat. Reads :class:`omics.harmonize.diagnostics.HarmonizationDiagnostics`."""
+before and after ComBat. Only draws: the numbers come from
+:func:`omics.harmonize.diagnostics.harmonization_diagnostics` (a tested API)."""
 
 from __future__ import annotations
 
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
 
-
-def plot_diagnostics(diag, train: pd.Series | None = None, title: str = "ComBat harmonisation"):
+def plot_diagnostics(diag, *, train: pd.Series | None = None, title: str = "ComBat harmonisation"):
     """Four panels: PCA before/after (coloured by batch; hollow markers = not used for
     fitting), per-feature batch R² before vs after, and batch means of the 40 features
     with the largest batch effect before correction.
@@ -18,10 +19,12 @@ def plot_diagnostics(diag, train: pd.Series | None = None, title: str = "ComBat 
     -------
     matplotlib.figure.Figure
     """
-    fig, axes = plt.subplots(2, 2, figsize=(11, 9))
+    fig = Figure(figsize=(11, 9))
+    axes = fig.subplots(2, 2)
     batches = list(pd.unique(diag.batch))
-    colours = plt.get_cmap("tab10")(np.linspace(0, 1, max(len(batches), 2)))[: len(batches)] \
-        if len(batches) > 10 else plt.get_cmap("tab10").colors[: len(batches)]
+    tab10 = matplotlib.colormaps["tab10"]
+    colours = tab10(np.linspace(0, 1, max(len(batches), 2)))[: len(batches)] \
+        if len(batches) > 10 else tab10.colors[: len(batches)]
     fitted = pd.Series(True, index=diag.batch.index) if train is None else train.reindex(diag.batch.index).fillna(False)
     for ax, scores, ev, label in ((axes[0, 0], diag.pca_before, diag.explained_before, "before"),
                                   (axes[0, 1], diag.pca_after, diag.explained_after, "after")):
@@ -44,9 +47,10 @@ def plot_diagnostics(diag, train: pd.Series | None = None, title: str = "ComBat 
     ax.plot([0, lim], [0, lim], color="red", lw=1, ls="--")
     ax.set_xlabel("variance explained by batch, before")
     ax.set_ylabel("variance explained by batch, after")
-    ax.set_title(f"per-feature batch R² (median {r2['before'].median():.2f} → {r2['after'].median():.2f})")
+    medians = diag.summary["median_batch_r2"]
+    ax.set_title(f"per-feature batch R² (median {medians['before']:.2f} → {medians['after']:.2f})")
     ax = axes[1, 1]
-    top = r2["before"].sort_values(ascending=False).index[:40]
+    top = diag.top_features(n=40)
     x = np.arange(len(top))
     for colour, level in zip(colours, batches):
         ax.plot(x, diag.batch_means_before.loc[level, top], color=colour, lw=1, alpha=0.5, ls=":")
@@ -57,11 +61,3 @@ def plot_diagnostics(diag, train: pd.Series | None = None, title: str = "ComBat 
     fig.suptitle(title)
     fig.tight_layout()
     return fig
-
-
-def plot_harmonization(before: pd.DataFrame, after: pd.DataFrame, batch, train=None,
-                       title: str = "ComBat harmonisation"):
-    """Convenience: compute :func:`~omics.harmonize.diagnostics.harmonization_diagnostics`
-    and draw :func:`plot_diagnostics`."""
-    from omics.harmonize.diagnostics import harmonization_diagnostics
-    return plot_diagnostics(harmonization_diagnostics(before, after, batch), train=train, title=title)

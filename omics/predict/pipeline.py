@@ -30,8 +30,8 @@ CLASSIFIERS = ("svm", "mlp", "rf", "logistic")
 
 def feature_frame(features, source: str = "feature table") -> pd.DataFrame:
     """Patients × features as a float DataFrame (AnnData accepted), finite values only."""
-    from omics.harmonize.combat import _as_table   # the one AnnData/array → table conversion
-    return _as_table(features, source)
+    from omics.data.convert import as_samples_by_features   # the one input converter
+    return as_samples_by_features(features, source=source).astype(float)
 
 
 def model_input(features: pd.DataFrame, *, batch=None, covariates: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -1,7 +1,9 @@
 """RNA-seq preprocessing: low-count filtering, TMM, ComBat-seq, voom, gene selection.
 
 Orientation throughout: **samples × genes** (patients are rows), the transpose of R's
-edgeR/limma convention.
+edgeR/limma convention. Counts may be a DataFrame, an AnnData (``.X`` or ``layer=``; one
+MuData modality) or a 2-D array; a whole MuData, or a table transposed with respect to
+known sample IDs, is refused (:func:`omics.data.convert.as_samples_by_features`).
 """
 
 from omics.rnaseq.combatseq import combat_seq

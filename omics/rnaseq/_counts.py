@@ -1,36 +1,29 @@
-"""Coercion and validation of count matrices (samples × genes) at the API boundary."""
+"""Count matrices (samples × genes) at the API boundary: the one converter, then the
+count-specific checks."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
+from omics.data.convert import as_samples_by_features
 from omics.data.validate import InputError, _examples, check_counts, check_unique_ids
 
 
-def as_count_frame(counts, source: str = "count matrix", allow_zero_samples: bool = False) -> pd.DataFrame:
-    """Return raw counts as a float DataFrame, samples × genes, after validation.
+def as_count_frame(counts, source: str = "count matrix", allow_zero_samples: bool = False, *,
+                   layer: str | None = None, sample_ids=None) -> pd.DataFrame:
+    """Return raw counts as a float DataFrame, **samples × genes**, after validation.
 
-    Accepts a DataFrame (samples × genes), an :class:`anndata.AnnData` (``.X``,
-    observations = samples) or a 2-D array. Refuses missing, negative, non-integer and
-    non-numeric counts, duplicated sample or gene names and (unless
-    ``allow_zero_samples``) samples whose counts are all zero.
+    The input goes through :func:`omics.data.convert.as_samples_by_features` (DataFrame,
+    AnnData ``.X`` or ``layer`` — observations = samples —, one MuData modality, 2-D
+    array; a transposed table is refused when ``sample_ids`` are known). Then the count
+    checks: missing, negative, non-integer and non-numeric counts, duplicated gene names
+    and (unless ``allow_zero_samples``) samples whose counts are all zero (empty libraries).
     """
-    if hasattr(counts, "obs_names") and hasattr(counts, "X"):
-        x = counts.X
-        x = x.toarray() if hasattr(x, "toarray") else np.asarray(x)
-        counts = pd.DataFrame(x, index=counts.obs_names.astype(str),
-                              columns=counts.var_names.astype(str))
-    elif not isinstance(counts, pd.DataFrame):
-        arr = np.asarray(counts)
-        if arr.ndim != 2:
-            raise InputError(f"{source}: expected a 2-D samples × genes matrix, got shape {arr.shape}")
-        counts = pd.DataFrame(arr, index=[f"S{i + 1}" for i in range(arr.shape[0])],
-                              columns=[f"G{j + 1}" for j in range(arr.shape[1])])
-    check_unique_ids(counts.index, source, what="sample ID")
-    check_unique_ids(counts.columns, source, what="gene ID")
-    check_counts(counts, source=source)
-    out = counts.apply(pd.to_numeric).astype(float) if counts.dtypes.eq(object).any() else counts.astype(float)
+    frame = as_samples_by_features(counts, layer=layer, source=source, sample_ids=sample_ids,
+                                   numeric=False)
+    check_unique_ids(frame.columns, source, what="gene ID")
+    check_counts(frame, source=source)
+    out = frame.apply(pd.to_numeric).astype(float) if frame.dtypes.eq(object).any() else frame.astype(float)
     if not allow_zero_samples:
         zero = out.index[out.sum(axis=1).to_numpy() == 0]
         if len(zero):

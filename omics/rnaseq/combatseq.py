@@ -40,13 +40,14 @@ def _as_group(group, index: pd.Index) -> pd.Series:
     return pd.Series(pd.Categorical(labels, categories=levels), index=index, name="group")
 
 
-def combat_seq(counts, batch, group=None, covariates=None, full_mod: bool = True) -> pd.DataFrame:
+def combat_seq(counts, batch, *, group=None, covariates=None, full_mod: bool = True) -> pd.DataFrame:
     """Remove batch effects from raw counts, keeping integer counts (``sva::ComBat_seq``).
 
     Parameters
     ----------
     counts
-        Raw counts, **samples × genes** (DataFrame or AnnData).
+        Raw counts, **samples × genes** (DataFrame, AnnData or 2-D array); refused as
+        transposed when its columns, not its rows, are the samples of ``batch``.
     batch
         Batch label per sample (Series aligned by sample ID, or array in row order).
     group
@@ -81,7 +82,9 @@ def combat_seq(counts, batch, group=None, covariates=None, full_mod: bool = True
     Zhang Y, Parmigiani G, Johnson WE (2020). ComBat-seq: batch effect adjustment for
     RNA-seq count data. NAR Genomics and Bioinformatics 2, lqaa078.
     """
-    frame = as_count_frame(counts)
+    from omics.harmonize.combat import _known_ids
+
+    frame = as_count_frame(counts, sample_ids=_known_ids(batch, group, covariates))
     b = _as_batch(batch, frame.index)
     sizes = b.value_counts()
     if len(sizes) < 2:

@@ -11,14 +11,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from omics._result import Result
 from omics.data.validate import InputError
 
 #: Tolerance of R's ``lm.fit`` (LINPACK dqrdc2) for declaring a column aliased.
 QR_TOLERANCE = 1e-7
 
 
-@dataclass
-class LinearModelFit:
+@dataclass(repr=False)
+class LinearModelFit(Result):
     """Result of :func:`lm_fit` (limma's ``MArrayLM``), genes in rows.
 
     Attributes
@@ -61,9 +62,18 @@ class LinearModelFit:
         return pd.DataFrame(self.design.to_numpy() @ coef.T, index=self.design.index,
                             columns=self.coefficients.index)
 
-    def __repr__(self) -> str:
-        return (f"LinearModelFit({self.coefficients.shape[0]} genes, coefficients "
-                f"{list(self.coefficients.columns)}, rank {self.rank})")
+    _file_stem = "lm_fit"
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Per coefficient: genes where it was estimated, and the median estimate and unscaled SD."""
+        return pd.DataFrame({"n_genes": self.coefficients.notna().sum(),
+                             "median": self.coefficients.median(),
+                             "median_stdev_unscaled": self.stdev_unscaled.median()}).rename_axis("coefficient")
+
+    def _short(self) -> str:
+        return (f"{self.coefficients.shape[0]} genes, coefficients {list(self.coefficients.columns)}, "
+                f"rank {self.rank}")
 
 
 def as_design(design, samples: pd.Index) -> pd.DataFrame:
@@ -98,7 +108,7 @@ def as_design(design, samples: pd.Index) -> pd.DataFrame:
     return out
 
 
-def estimable_columns(design: np.ndarray, tol: float = QR_TOLERANCE) -> np.ndarray:
+def estimable_columns(design: np.ndarray, *, tol: float = QR_TOLERANCE) -> np.ndarray:
     """Indices of design columns kept by R's limited-pivoting QR (dqrdc2).
 
     A column whose norm, after projecting out the columns already kept, falls below
@@ -188,7 +198,7 @@ def _as_weights(weights, expr: pd.DataFrame) -> np.ndarray | None:
     return w
 
 
-def lm_fit(expr, design=None, weights=None) -> LinearModelFit:
+def lm_fit(expr, *, design=None, weights=None) -> LinearModelFit:
     """Fit a linear model to every gene, as ``limma::lmFit`` (method ``"ls"``).
 
     Parameters

@@ -1,6 +1,8 @@
 """Library-size normalisation and low-count filtering, as edgeR.
 
-All functions take counts **samples × genes** (R's edgeR uses genes × samples).
+All functions take counts **samples × genes** (R's edgeR uses genes × samples): a
+DataFrame, an AnnData (``.X``, or ``layer=`` such as ``"counts"``; one MuData modality) or
+a 2-D array, through :func:`omics.data.convert.as_samples_by_features`.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from omics.rnaseq._counts import as_count_frame
 from omics.rnaseq.linear_model import as_design, estimable_columns
 
 
-def cpm(counts, lib_size=None, log: bool = False, prior_count: float = 2.0) -> pd.DataFrame:
+def cpm(counts, *, lib_size=None, log: bool = False, prior_count: float = 2.0,
+        layer: str | None = None) -> pd.DataFrame:
     """Counts per million, samples × genes (edgeR ``cpm``).
 
     With ``log=True`` this is edgeR's log2-CPM with an average ``prior_count`` scaled by
     library size: ``log2((y + p·L/mean(L)) / (L + 2·p·L/mean(L)) · 1e6)``.
     """
-    y = as_count_frame(counts, allow_zero_samples=True)
+    y = as_count_frame(counts, allow_zero_samples=True, layer=layer)
     lib = _lib_size(y, lib_size)
     if log:
         prior = prior_count * lib / lib.mean()
@@ -51,9 +54,9 @@ def _hat_values(design: np.ndarray) -> np.ndarray:
     return (q ** 2).sum(axis=1)
 
 
-def filter_by_expr(counts, design=None, group=None, lib_size=None, min_count: float = 10,
+def filter_by_expr(counts, *, design=None, group=None, lib_size=None, min_count: float = 10,
                    min_total_count: float = 15, large_n: int = 10,
-                   min_prop: float = 0.7) -> pd.Series:
+                   min_prop: float = 0.7, layer: str | None = None) -> pd.Series:
     """Which genes have enough counts to keep (edgeR ``filterByExpr``).
 
     A gene is kept if its CPM reaches ``min_count / median(lib_size) · 1e6`` in at least
@@ -72,7 +75,7 @@ def filter_by_expr(counts, design=None, group=None, lib_size=None, min_count: fl
     expression analysis of RNA-Seq experiments using Rsubread and the edgeR
     quasi-likelihood pipeline. F1000Research 5, 1438.
     """
-    y = as_count_frame(counts, allow_zero_samples=True)
+    y = as_count_frame(counts, allow_zero_samples=True, layer=layer)
     lib = _lib_size(y, lib_size)
     if group is not None:
         group = pd.Series(np.asarray(group)).astype(str)
@@ -122,10 +125,10 @@ def _tmm_factor(obs: np.ndarray, ref: np.ndarray, lib_obs: float, lib_ref: float
     return float(2.0 ** f)
 
 
-def calc_norm_factors(counts, lib_size=None, method: str = "TMM", ref_column=None,
+def calc_norm_factors(counts, *, lib_size=None, method: str = "TMM", ref_column=None,
                       logratio_trim: float = 0.3, sum_trim: float = 0.05,
                       do_weighting: bool = True, a_cutoff: float = -1e10,
-                      p: float = 0.75) -> pd.Series:
+                      p: float = 0.75, layer: str | None = None) -> pd.Series:
     """Normalisation factors per sample (edgeR ``calcNormFactors``), scaled to product 1.
 
     Parameters
@@ -148,7 +151,7 @@ def calc_norm_factors(counts, lib_size=None, method: str = "TMM", ref_column=Non
     Robinson MD, Oshlack A (2010). A scaling normalization method for differential
     expression analysis of RNA-seq data. Genome Biol 11, R25.
     """
-    y = as_count_frame(counts, allow_zero_samples=True)
+    y = as_count_frame(counts, allow_zero_samples=True, layer=layer)
     lib = _lib_size(y, lib_size)
     x = y.to_numpy().T                              # genes × samples, as edgeR
     x = x[(x > 0).sum(axis=1) > 0]
@@ -182,9 +185,9 @@ def _bad_method(method):
     raise InputError(f"unknown normalisation method {method!r}; use 'TMM', 'upperquartile' or 'none'")
 
 
-def effective_lib_size(counts, norm_factors=None) -> pd.Series:
+def effective_lib_size(counts, *, norm_factors=None, layer: str | None = None) -> pd.Series:
     """Library size × normalisation factor per sample."""
-    y = as_count_frame(counts, allow_zero_samples=True)
+    y = as_count_frame(counts, allow_zero_samples=True, layer=layer)
     lib = y.sum(axis=1)
     if norm_factors is None:
         return lib.rename("lib_size")

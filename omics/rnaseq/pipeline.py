@@ -4,10 +4,12 @@ plus a batch-corrected log-expression matrix of the most variable genes for clus
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from omics._result import Result
 from omics.data.validate import InputError
 from omics.harmonize.combat import combat
 from omics.rnaseq._counts import as_count_frame
@@ -19,8 +21,8 @@ from omics.rnaseq.voom import VoomResult, voom
 BATCH_METHODS = ("combat-seq", "combat", "none")
 
 
-@dataclass
-class RnaseqPreprocessing:
+@dataclass(repr=False)
+class RnaseqPreprocessing(Result):
     """Result of :func:`preprocess_counts`.
 
     Attributes
@@ -35,8 +37,9 @@ class RnaseqPreprocessing:
         samples × ``n_top`` most variable genes of the batch-corrected log-CPM.
     variability
         All genes ranked by variability (``gene, mean, variability, rank``).
-    summary
-        Numbers of samples/genes and the choices made, for reports and provenance.
+    settings
+        Numbers of samples/genes and the choices made (a dict, for provenance);
+        :attr:`summary` shows them as a one-row DataFrame.
     """
 
     voom: VoomResult
@@ -44,13 +47,41 @@ class RnaseqPreprocessing:
     norm_factors: pd.Series
     for_clustering: pd.DataFrame
     variability: pd.DataFrame
-    summary: dict = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)
 
-    def __repr__(self) -> str:
-        s = self.summary
-        return (f"RnaseqPreprocessing({s.get('n_samples')} samples, {s.get('n_genes_kept')}/"
-                f"{s.get('n_genes_input')} genes kept, batch={s.get('batch_method')}, "
-                f"{self.for_clustering.shape[1]} genes for clustering)")
+    def to_frame(self) -> pd.DataFrame:
+        """All input genes ranked by variability of the (corrected) log-CPM."""
+        return self.variability
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row: samples, genes kept, batch method, genes for clustering, design."""
+        return pd.DataFrame([self.settings])
+
+    @property
+    def samples(self) -> pd.DataFrame:
+        """Per sample: raw library size, TMM factor and the effective library size voom used."""
+        return pd.DataFrame({"lib_size": self.voom.lib_size / self.norm_factors,
+                             "norm_factor": self.norm_factors,
+                             "effective_lib_size": self.voom.lib_size}).rename_axis("patient_id")
+
+    def write(self, out_dir) -> dict:
+        """Write the tables of ``omics voom``: ``voom_expression.csv``, ``voom_weights.csv``,
+        ``expression_for_clustering.csv``, ``variable_genes.csv`` and ``samples.csv``."""
+        from omics.data.io import write_table
+
+        out = Path(out_dir)
+        paths = self.voom.write(out)
+        paths["for_clustering"] = write_table(self.for_clustering.rename_axis("patient_id"),
+                                              out / "expression_for_clustering.csv")
+        paths["variable_genes"] = write_table(self.variability, out / "variable_genes.csv", index=False)
+        paths["samples"] = write_table(self.samples, out / "samples.csv")
+        return paths
+
+    def _short(self) -> str:
+        s = self.settings
+        return (f"{s.get('n_samples')} samples, {s.get('n_genes_kept')}/{s.get('n_genes_input')} genes "
+                f"kept, batch={s.get('batch_method')}, {self.for_clustering.shape[1]} genes for clustering")
 
 
 def _design(index: pd.Index, group: pd.Series | None, batch: pd.Series | None) -> pd.DataFrame:
@@ -64,7 +95,7 @@ def _design(index: pd.Index, group: pd.Series | None, batch: pd.Series | None) -
     return pd.DataFrame(parts, index=index)
 
 
-def preprocess_counts(counts, batch=None, group=None, batch_method: str = "combat-seq",
+def preprocess_counts(counts, *, batch=None, group=None, batch_method: str = "combat-seq",
                       n_top: int = 2000, variability: str = "variance", min_count: float = 10,
                       min_total_count: float = 15, span: float = 0.5) -> RnaseqPreprocessing:
     """Filter, batch-correct, TMM-normalise and voom-transform raw counts.
@@ -72,7 +103,8 @@ def preprocess_counts(counts, batch=None, group=None, batch_method: str = "comba
     Parameters
     ----------
     counts
-        Raw counts, **samples × genes**.
+        Raw counts, **samples × genes** (DataFrame, AnnData or 2-D array); refused as
+        transposed when its columns, not its rows, are the samples of ``batch``/``group``.
     batch
         Batch label per sample (or ``None``).
     group
@@ -108,7 +140,9 @@ def preprocess_counts(counts, batch=None, group=None, batch_method: str = "comba
     """
     if batch_method not in BATCH_METHODS:
         raise InputError(f"batch_method must be one of {BATCH_METHODS}, got {batch_method!r}")
-    y = as_count_frame(counts)
+    from omics.harmonize.combat import _known_ids
+
+    y = as_count_frame(counts, sample_ids=_known_ids(batch, group))
     b = None
     if batch is not None and batch_method != "none":
         from omics.harmonize.combat import _as_batch
@@ -128,11 +162,11 @@ def preprocess_counts(counts, batch=None, group=None, batch_method: str = "comba
         filtered = combat_seq(filtered, b, group=g)
     nf = calc_norm_factors(filtered)
     design = _design(y.index, g, b if batch_method == "combat" else None)
-    v = voom(filtered, design, norm_factors=nf, span=span)
+    v = voom(filtered, design=design, norm_factors=nf, span=span)
     expr = v.E
     if b is not None and batch_method == "combat":
         expr = combat(v.E, b, covariates=None if g is None else g.to_frame())
-    table = gene_variability(expr, variability)
+    table = gene_variability(expr, method=variability)
     top = list(table["gene"].iloc[:n_top])
     summary = {
         "n_samples": int(len(y)), "n_genes_input": int(y.shape[1]),

@@ -8,7 +8,7 @@ import pandas as pd
 from omics.data.validate import InputError
 
 
-def gene_variability(expr: pd.DataFrame, method: str = "variance") -> pd.DataFrame:
+def gene_variability(expr: pd.DataFrame, *, method: str = "variance") -> pd.DataFrame:
     """Variability of every gene (column) of a samples × genes table.
 
     Parameters
@@ -41,7 +41,7 @@ def gene_variability(expr: pd.DataFrame, method: str = "variance") -> pd.DataFra
     return table
 
 
-def most_variable_genes(expr: pd.DataFrame, n_top: int = 2000, method: str = "variance") -> pd.DataFrame:
+def most_variable_genes(expr: pd.DataFrame, *, n_top: int = 2000, method: str = "variance") -> pd.DataFrame:
     """Columns of the ``n_top`` most variable genes (all genes if fewer), in rank order.
 
     Parameters
@@ -60,5 +60,5 @@ def most_variable_genes(expr: pd.DataFrame, n_top: int = 2000, method: str = "va
     """
     if n_top < 1:
         raise InputError(f"n_top must be >= 1, got {n_top}")
-    table = gene_variability(expr, method)
+    table = gene_variability(expr, method=method)
     return expr.loc[:, list(table["gene"].iloc[:n_top])]

@@ -8,14 +8,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from omics._result import Result
 from omics.data.validate import InputError
 from omics.rnaseq._counts import as_count_frame
 from omics.rnaseq._lowess import r_lowess
 from omics.rnaseq.linear_model import LinearModelFit, as_design, lm_fit
 
 
-@dataclass
-class VoomResult:
+@dataclass(repr=False)
+class VoomResult(Result):
     """Result of :func:`voom` (limma's ``EList``), samples × genes.
 
     Attributes
@@ -47,9 +48,24 @@ class VoomResult:
         out.index.names = ["sample", "gene"]
         return out.reset_index()
 
-    def __repr__(self) -> str:
-        return (f"VoomResult({self.E.shape[0]} samples × {self.E.shape[1]} genes, "
-                f"design {list(self.design.columns)})")
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Per sample: library size, mean log2-CPM and mean precision weight."""
+        return pd.DataFrame({"lib_size": self.lib_size, "mean_log_cpm": self.E.mean(axis=1),
+                             "mean_weight": self.weights.mean(axis=1)}).rename_axis("sample")
+
+    def write(self, out_dir) -> dict:
+        """Write ``voom_expression.csv`` and ``voom_weights.csv`` (patients × genes, as ``omics voom``)."""
+        from pathlib import Path
+
+        from omics.data.io import write_table
+
+        out = Path(out_dir)
+        return {"expression": write_table(self.E.rename_axis("patient_id"), out / "voom_expression.csv"),
+                "weights": write_table(self.weights.rename_axis("patient_id"), out / "voom_weights.csv")}
+
+    def _short(self) -> str:
+        return f"{self.E.shape[0]} samples × {self.E.shape[1]} genes, design {list(self.design.columns)}"
 
 
 def _library_sizes(counts: pd.DataFrame, lib_size, norm_factors) -> pd.Series:
@@ -84,13 +100,15 @@ def _trend_function(x: np.ndarray, y: np.ndarray):
     return lambda v: np.interp(v, ux, uy)
 
 
-def voom(counts, design=None, lib_size=None, norm_factors=None, span: float = 0.5) -> VoomResult:
+def voom(counts, *, design=None, lib_size=None, norm_factors=None, span: float = 0.5,
+         layer: str | None = None) -> VoomResult:
     """Transform counts to log2-CPM with observation-level precision weights (limma ``voom``).
 
     Parameters
     ----------
     counts
-        Raw counts, **samples × genes** (DataFrame or AnnData). Negative, non-integer,
+        Raw counts, **samples × genes** (DataFrame, AnnData ``.X`` or ``layer``, 2-D array).
+        Negative, non-integer,
         missing counts and all-zero samples are refused.
     design
         Design matrix, samples × coefficients (default: intercept only, ``GrandMean``).
@@ -101,6 +119,8 @@ def voom(counts, design=None, lib_size=None, norm_factors=None, span: float = 0.
         library size is ``lib_size × norm_factors`` as for an edgeR ``DGEList``.
     span
         Lowess span for the mean–variance trend.
+    layer
+        With an AnnData (or MuData modality): the layer holding the raw counts (default ``.X``).
 
     Returns
     -------
@@ -120,7 +140,7 @@ def voom(counts, design=None, lib_size=None, norm_factors=None, span: float = 0.
     Law CW, Chen Y, Shi W, Smyth GK (2014). voom: precision weights unlock linear model
     analysis tools for RNA-seq read counts. Genome Biol 15, R29.
     """
-    y = as_count_frame(counts)
+    y = as_count_frame(counts, layer=layer)
     if y.shape[1] < 2:
         raise InputError("voom needs at least two genes to fit a mean-variance trend")
     lib = _library_sizes(y, lib_size, norm_factors)
@@ -128,7 +148,7 @@ def voom(counts, design=None, lib_size=None, norm_factors=None, span: float = 0.
     lib_arr = lib.to_numpy()
     e_values = np.log2((y.to_numpy() + 0.5) / (lib_arr[:, None] + 1.0) * 1e6)
     expr = pd.DataFrame(e_values, index=y.index, columns=y.columns)
-    fit: LinearModelFit = lm_fit(expr, design_df)
+    fit: LinearModelFit = lm_fit(expr, design=design_df)
     if int((fit.df_residual > 0).sum()) < 2:
         warnings.warn("voom: the design has no replication (or only one gene with any); "
                       "setting all weights to 1", stacklevel=2)

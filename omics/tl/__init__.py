@@ -14,6 +14,7 @@ _EXPORTS: dict[str, str] = {
     "consensus_cluster": "_cluster", "hierarchical_cluster": "_cluster", "assign_centroids": "_cluster",
     "hybrid_groups": "_cluster",
     # expression, rnaseq, harmonize (omics.tl._expression)
+    "voom": "_expression", "combat": "_expression", "dge": "_expression", "pam": "_expression", "gsea": "_expression",
     # survival, stats (omics.tl._survival)
     "km": "_survival", "cox": "_survival", "cindex": "_survival", "associate": "_survival",
 }
