@@ -46,6 +46,11 @@ def _public_functions():
             if not obj.__module__.startswith("omics") or obj.__module__ != module.__name__:
                 continue
             seen[f"{obj.__module__}.{obj.__qualname__}"] = obj
+        # names a package exports from private modules (omics.tl._cluster…) are public too
+        for name in getattr(module, "__all__", []):
+            obj = getattr(module, name)
+            if inspect.isfunction(obj) and obj.__module__.startswith("omics"):
+                seen[f"{obj.__module__}.{obj.__qualname__}"] = obj
     return seen
 
 
