@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from omics.data.convert import is_anndata, is_mudata
@@ -50,9 +51,38 @@ def put_labels(adata, key: str, labels: pd.Series) -> None:
     adata.obs[key] = pd.Categorical(aligned.to_numpy(), categories=sorted(labels.dropna().unique(), key=str))
 
 
+def storable(value):
+    """``value`` in a form h5ad/h5mu can write: ``None`` entries dropped, tuples/ranges as
+    lists, integers beyond 64 bits (seed entropy) as text, DataFrame object columns as text
+    (lists joined by ``;``, missing as ``""``) with text column names."""
+    if isinstance(value, pd.DataFrame):
+        out = value.copy()
+        for col in out.columns:
+            if out[col].dtype == object:
+                out[col] = out[col].map(_text)
+        out.columns = [str(c) for c in out.columns]
+        return out
+    if isinstance(value, dict):
+        return {str(k): storable(v) for k, v in value.items() if v is not None}
+    if isinstance(value, (tuple, range)):
+        return [storable(v) for v in value]
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and not -2**63 <= int(value) < 2**63:
+        return str(value)
+    return value
+
+
+def _text(v) -> str:
+    if isinstance(v, (list, tuple)):
+        return ";".join(map(str, v))
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    return str(v)
+
+
 def put_uns(adata, key: str, **entries) -> None:
-    """Store ``entries`` under ``uns[key]`` (replacing an earlier run with the same key)."""
-    adata.uns[key] = dict(entries)
+    """Store ``entries`` under ``uns[key]`` in writable form (see :func:`storable`), replacing
+    an earlier run with the same key."""
+    adata.uns[key] = storable(entries)
 
 
 def finish(adata, copy: bool):

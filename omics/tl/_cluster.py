@@ -29,26 +29,10 @@ import pandas as pd
 
 from omics.data.convert import is_mudata
 from omics.data.errors import InputError
-from omics.tl._anndata import finish, obs_column, put_labels, put_uns, target
+from omics.tl._anndata import finish, obs_column, put_labels, put_uns, storable, target
 
 #: Ks tried by :func:`consensus_cluster` when ``ks`` is not given (CCP's maxK = 6).
 DEFAULT_KS = tuple(range(2, 7))
-
-
-def _writable(params: dict) -> dict:
-    """Settings as h5ad can store them: ``None`` dropped, huge integers (seed entropy) as text,
-    tuples as lists."""
-    out = {}
-    for key, value in params.items():
-        if value is None:
-            continue
-        if isinstance(value, (int, np.integer)) and not isinstance(value, bool) \
-                and not -2**63 <= int(value) < 2**63:
-            value = str(value)
-        elif isinstance(value, (tuple, range)):
-            value = list(value)
-        out[key] = value
-    return out
 
 
 def _leaf_order(tree: np.ndarray, tree_patients: pd.Index, patients: pd.Index) -> np.ndarray:
@@ -114,7 +98,7 @@ def consensus_cluster(adata: Any, *, layer: str | None = None, obsm: str | None 
     chosen = result.suggested_k if k is None or k == "auto" else int(k)
     put_labels(out, key_added, result.labels_for(chosen))
     out.obsp[f"{key_added}_consensus"] = np.asarray(result.consensus[chosen], dtype=float)
-    params = _writable({**result.params, "layer": layer, "obsm": obsm, "k": k if k is not None else "auto"})
+    params = storable({**result.params, "layer": layer, "obsm": obsm, "k": k if k is not None else "auto"})
     put_uns(out, key_added, params=params, summary=result.summary.reset_index(), k=int(chosen),
             ks=[int(x) for x in result.ks], cdf=result.cdf.to_numpy(dtype=float),
             order=_leaf_order(result.trees[chosen], result.tree_patients, result.patients),
@@ -140,7 +124,7 @@ def hierarchical_cluster(adata: Any, *, layer: str | None = None, obsm: str | No
     result = _hierarchical(adata, layer=layer, obsm=obsm, k=int(k), **options)
     patients = result.labels.index
     put_labels(out, key_added, result.labels_for(int(k)))
-    put_uns(out, key_added, params=_writable({**result.params, "layer": layer, "obsm": obsm}),
+    put_uns(out, key_added, params=storable({**result.params, "layer": layer, "obsm": obsm}),
             summary=result.summary, k=int(k), order=_leaf_order(result.tree, result.tree_patients, patients))
     return finish(out, copy)
 
@@ -172,7 +156,7 @@ def assign_centroids(adata_train: Any, adata_new: Any, *, groupby: str, layer: s
     result = model.assign(new)
     put_labels(out, key_added, result.clusters)
     out.obsm[f"{key_added}_distances"] = result.distances.to_numpy(dtype=float)
-    put_uns(out, key_added, params=_writable({"groupby": groupby, "distance": distance, "scale": scale,
+    put_uns(out, key_added, params=storable({"groupby": groupby, "distance": distance, "scale": scale,
                                               "layer": layer, "obsm": obsm,
                                               "classes": [str(c) for c in model.classes_]}),
             summary=result.summary, centroids=result.centroids.rename(index=str, columns=str))
@@ -240,7 +224,7 @@ def hybrid_groups(data: Any, *, keys: tuple[str, str], names: tuple[str, str] | 
         out.obs[column] = pd.Categorical(aligned.to_numpy(), categories=values.cat.categories)
     crosstab = agreement.crosstab.rename(index=str, columns=str)
     crosstab.index.name, crosstab.columns.name = None, None
-    put_uns(out, key_added, params=_writable({"keys": list(keys), "names": list(names),
+    put_uns(out, key_added, params=storable({"keys": list(keys), "names": list(names),
                                               "level": str(groups["hybrid_binary"].cat.categories[0])}),
             summary=agreement.summary, crosstab=crosstab)
     return finish(out, copy)

@@ -27,37 +27,15 @@ scverse users look for it:
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from omics.data.convert import as_samples_by_features
 from omics.data.errors import InputError
-from omics.tl._anndata import finish, obs_column, put_labels, put_uns, target
-
-
-def _params(**values) -> dict:
-    """Parameters for ``uns``: None dropped (h5ad cannot store it), sequences as lists."""
-    out = {}
-    for key, value in values.items():
-        if value is None:
-            continue
-        out[key] = list(value) if isinstance(value, (list, tuple)) else value
-    return out
+from omics.tl._anndata import finish, obs_column, put_labels, put_uns, storable, target
 
 
 def _layer_frame(adata, layer, source: str) -> pd.DataFrame:
     return as_samples_by_features(adata, layer=layer, source=source)
-
-
-def _writable(frame: pd.DataFrame) -> pd.DataFrame:
-    """Columns h5ad can store: lists joined by ``;``, object columns as text."""
-    out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object:
-            out[col] = out[col].map(lambda v: ";".join(map(str, v)) if isinstance(v, (list, tuple))
-                                    else ("" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)))
-    out.columns = [str(c) for c in out.columns]
-    return out
 
 
 # ---------------------------------------------------------------------------------------
@@ -105,7 +83,7 @@ def voom(adata, *, layer: str | None = "counts", batch_key: str | None = None,
     adata.layers[key_added] = result.E.to_numpy()
     adata.layers[f"{key_added}_weights"] = result.weights.to_numpy()
     put_uns(adata, key_added,
-            params=_params(layer=layer, batch_key=batch_key, groupby=groupby, normalize=normalize,
+            params=dict(layer=layer, batch_key=batch_key, groupby=groupby, normalize=normalize,
                            span=span, design=[str(c) for c in design.columns]),
             summary=result.summary)
     return finish(adata, copy)
@@ -144,7 +122,7 @@ def combat(adata, *, batch_key: str, covariates=None, layer: str | None = None,
     corrected = model.fit_transform(data, batch, covariates=cov)
     adata.layers[key_added] = corrected.to_numpy()
     put_uns(adata, key_added,
-            params=_params(batch_key=batch_key, covariates=names, layer=layer, parametric=parametric,
+            params=dict(batch_key=batch_key, covariates=names, layer=layer, parametric=parametric,
                            mean_only=mean_only, ref_batch=ref_batch),
             summary=model.summary.reset_index())
     return finish(adata, copy)
@@ -187,12 +165,12 @@ def dge(adata, *, groupby: str, level: str, reference: str | None = None, method
     result = differential_expression(adata, groupby, level=level, reference=reference, method=method,
                                      layer=layer, **options)
     table = result.table
-    adata.varm[key_added] = _writable(table.reindex(adata.var_names.astype(str))).set_axis(adata.var_names)
+    adata.varm[key_added] = storable(table.reindex(adata.var_names.astype(str))).set_axis(adata.var_names)
     put_uns(adata, key_added,
-            params=_params(groupby=groupby, level=str(level), reference=reference, method=method,
+            params=dict(groupby=groupby, level=str(level), reference=reference, method=method,
                            layer=layer, weights_layer=weights_layer, fc_threshold=result.fc_threshold,
                            alpha=result.alpha, group_reference=result.groups.reference),
-            summary=_writable(result.summary), table=_writable(result.to_frame()))
+            summary=storable(result.summary), table=storable(result.to_frame()))
     return finish(adata, copy)
 
 
@@ -219,10 +197,10 @@ def pam(adata, *, groupby: str, layer: str | None = None, key_added: str = "pam"
     diff = model.shrunken_differences().reindex(adata.var_names.astype(str)).fillna(0.0)
     adata.varm[key_added] = diff.set_axis([str(c) for c in diff.columns], axis=1).set_axis(adata.var_names)
     put_uns(adata, key_added,
-            params=_params(groupby=groupby, layer=layer, threshold=float(model.threshold_),
+            params=dict(groupby=groupby, layer=layer, threshold=float(model.threshold_),
                            classes=[str(c) for c in model.classes_],
                            **{k: v for k, v in options.items() if isinstance(v, (int, float, str, bool))}),
-            summary=model.summary, signature=_writable(signature))
+            summary=model.summary, signature=storable(signature))
     return finish(adata, copy)
 
 
@@ -243,7 +221,7 @@ def gsea(adata, *, key: str = "dge", gene_sets, key_added: str = "gsea", copy: b
         raise InputError(f"tl.gsea: no DGE result in uns[{key!r}]; run omics.tl.dge(adata, ..., key_added={key!r}) first")
     result = gsea_prerank(pd.DataFrame(stored["table"]), gene_sets, **options)
     put_uns(adata, key_added,
-            params=_params(key=key, gene_sets=gene_sets if isinstance(gene_sets, str) else None,
+            params=dict(key=key, gene_sets=gene_sets if isinstance(gene_sets, str) else None,
                            **{k: v for k, v in options.items() if isinstance(v, (int, float, str, bool))}),
-            summary=_writable(result.summary), table=_writable(result.to_frame()))
+            summary=storable(result.summary), table=storable(result.to_frame()))
     return finish(adata, copy)
