@@ -28,10 +28,15 @@ SELECTORS = ("none", "relieff", "ttest", "mrmr", "lasso", "mrmr+lasso")
 CLASSIFIERS = ("svm", "mlp", "rf", "logistic")
 
 
-def feature_frame(features, source: str = "feature table") -> pd.DataFrame:
-    """Patients × features as a float DataFrame (AnnData accepted), finite values only."""
-    from omics.harmonize.combat import _as_table   # the one AnnData/array → table conversion
-    return _as_table(features, source)
+def feature_frame(features, *, source: str = "feature table") -> pd.DataFrame:
+    """Patients × features as a float DataFrame with text patient IDs, finite values only.
+
+    DataFrame, AnnData (or one MuData modality) and 2-D arrays are accepted through the one
+    input converter :func:`omics.data.convert.as_samples_by_features`.
+    """
+    from omics.data.convert import as_samples_by_features
+
+    return as_samples_by_features(features, source=source).astype(float)
 
 
 def model_input(features: pd.DataFrame, *, batch=None, covariates: pd.DataFrame | None = None) -> pd.DataFrame:
