@@ -91,3 +91,18 @@ def test_log_variables_renames_and_keeps_the_input():
         log_variables(clinical, ["x"], variables=[])
     with pytest.raises(InputError, match="<= 0"):
         log_variables(clinical.assign(alp=[0.0, 1.0]), ["alp"], variables=["alp"])
+
+
+def test_integer_patient_ids_still_align(demo):
+    """Feature tables get text IDs; an outcome/batch keyed by the same integers still aligns."""
+    c = demo.clinical
+    n = len(c)
+    X = demo.features.set_axis(range(n))
+    y = c.response.set_axis(range(n))
+    batch = c.fat_suppression.set_axis(range(n))
+    a = fit_model(X, y, batch=batch, harmonization="combat", selector="ttest", classifier="logistic",
+                  n_features=5, inner_cv=3)
+    b = fit_model(demo.features.set_axis([str(i) for i in range(n)]), y.set_axis([str(i) for i in range(n)]),
+                  batch=batch.set_axis([str(i) for i in range(n)]), harmonization="combat", selector="ttest",
+                  classifier="logistic", n_features=5, inner_cv=3)
+    assert a.card["training_hash"] == b.card["training_hash"]

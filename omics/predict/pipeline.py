@@ -57,12 +57,13 @@ def model_input(features: pd.DataFrame, *, batch=None, covariates: pd.DataFrame 
     if reserved:
         raise InputError(f"feature table: column name(s) {reserved} are reserved for the batch/covariates")
     if batch is not None:
-        b = pd.Series(batch).reindex(X.index) if isinstance(batch, pd.Series) else pd.Series(np.asarray(batch), index=X.index)
+        b = (batch.rename(index=str).reindex(X.index) if isinstance(batch, pd.Series)
+             else pd.Series(np.asarray(batch), index=X.index))
         if b.isna().any():
             raise InputError(f"batch: missing for {int(b.isna().sum())} patient(s), e.g. {list(b.index[b.isna()][:3])}")
         X[BATCH_COLUMN] = b.astype(str).to_numpy()
     if covariates is not None:
-        cov = covariates.reindex(X.index)
+        cov = covariates.rename(index=str).reindex(X.index)
         if cov.isna().any().any():
             raise InputError(f"covariates: missing values for patient(s) {list(cov.index[cov.isna().any(axis=1)][:3])}")
         for col in cov.columns:

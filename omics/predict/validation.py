@@ -110,6 +110,8 @@ def _check_xy(X: pd.DataFrame, y: pd.Series) -> pd.Series:
         raise InputError("features: expected a patients × features DataFrame")
     if not isinstance(y, pd.Series):
         y = pd.Series(np.asarray(y), index=X.index)
+    elif X.index.map(type).isin([str]).all():
+        y = y.rename(index=str)  # feature tables carry text IDs (as_samples_by_features): match them
     missing = X.index.difference(y.index)
     if len(missing):
         raise InputError(f"outcome: missing for {len(missing)} patient(s), e.g. {list(missing[:3])}")
@@ -215,6 +217,8 @@ def evaluate(pipeline, X: pd.DataFrame, y, *, design: Design | str = "holdout", 
     design = parse_design(design) if isinstance(design, str) else design
     y = _check_xy(X, y)
     if groups is not None:
+        if X.index.map(type).isin([str]).all():
+            groups = groups.rename(index=str)  # text IDs, as the feature table's
         groups = groups.reindex(X.index)
     inner = inner_cv if design.kind != "kfold" else None
     rows = []
