@@ -109,6 +109,9 @@ def test_same_seed_same_latents_other_seed_differs(synthetic, tmp_path):
     deep.save_model(a, tmp_path / "m")
     loaded = deep.load_model(tmp_path / "m")
     pd.testing.assert_frame_equal(loaded.encode(slices), za)
+    paths = c.write(tmp_path / "c")            # the model's own write = save_model
+    assert {p.name for p in paths.values()} == {"model.pt", "model.json"}
+    pd.testing.assert_frame_equal(deep.load_model(tmp_path / "c").encode(slices), zc)
     card = loaded.card
     assert card["architecture"]["model"] == "hscae" and card["training"]["cox_weight"] == 0.01
     assert card["training"]["patients_sha256"] == deep.train.patients_hash(slices.patients)

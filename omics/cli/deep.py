@@ -69,10 +69,10 @@ def run_slices(args) -> int:
 def _write_final(model, slices, repeats, args, out: Path):
     import pandas as pd
 
-    from omics.deep import CVRepeats, reconstruction_qc, save_model
+    from omics.deep import CVRepeats, reconstruction_qc
     from omics.plotting.deep import learning_curves, reconstructions
 
-    save_model(model, out)
+    model.write(out)
     qc = reconstruction_qc(model, slices, pd.Series(args.training, index=slices.patients), repeats=repeats)
     qc.write(out, suffix="_training")
     if repeats:

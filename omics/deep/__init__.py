@@ -8,8 +8,8 @@ Typical use::
     slices = deep.extract_slices("cohort/manifest.csv", size=128)
     train = slices.subset(training_ids)
     config = deep.TrainConfig(model="hscae", seed=1)
-    repeats = [deep.cv_repeat(train, survival, repeat=r, config=config) for r in range(100)]
-    model = deep.train_final(train, survival, epochs=deep.select_epochs(repeats), config=config)
+    repeats = [deep.cv_repeat(train, survival=survival, repeat=r, config=config) for r in range(100)]
+    model = deep.train_final(train, survival=survival, epochs=deep.select_epochs(repeats), config=config)
     features = model.encode(slices)
     groups = deep.deep_groups(features, clinical["cohort"], name="HSCAE")
 

@@ -414,6 +414,13 @@ class DeepModel:
         with torch.no_grad():
             return self.net(torch.as_tensor(slices.images))[0].numpy()
 
+    def write(self, out_dir: str | os.PathLike) -> dict:
+        """Write ``model.pt`` and ``model.json`` (the card) under ``out_dir`` (:func:`~omics.deep.save_model`)."""
+        from omics.deep.persist import save_model
+
+        out = save_model(self, out_dir)
+        return {"weights": out / "model.pt", "card": out / "model.json"}
+
     def __repr__(self) -> str:
         a = self.card["architecture"]
         return (f"DeepModel({a['model']}, {a['in_channels']}×{a['size']}×{a['size']} → {a['latent']} d-RFs, "
