@@ -57,7 +57,7 @@ def main() -> None:
     for model in ("cae", "hscae"):
         config = deep.TrainConfig(model=model, max_epochs=args.measure_epochs, patience=args.measure_epochs, seed=0)
         start, cpu_start = time.perf_counter(), time.process_time()
-        result = deep.cv_repeat(slices, survival if model == "hscae" else None, repeat=0, config=config)
+        result = deep.cv_repeat(slices, survival=survival if model == "hscae" else None, repeat=0, config=config)
         elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
         epochs = len(result.history)
         per_epoch = elapsed / epochs

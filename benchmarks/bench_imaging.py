@@ -49,7 +49,7 @@ def time_n4(patients, shrink_factor: int) -> list[float]:
     times = []
     for patient in patients:
         for path in patient.images.values():
-            image = resample(read_image(path), (1.0, 1.0, 4.0))
+            image = resample(read_image(path), spacing=(1.0, 1.0, 4.0))
             t0 = time.perf_counter()
             n4_correct(image, shrink_factor=shrink_factor)
             times.append(time.perf_counter() - t0)
@@ -71,7 +71,7 @@ def main(argv=None) -> int:
         refs = build_references(patients)
         config = PreprocessConfig(n4_shrink_factor=args.shrink_factor)
         pre = tmp / "pre"
-        rows = [preprocess_files(p, pre, config, refs)[0] for p in patients]
+        rows = [preprocess_files(p, pre, config=config, references=refs)[0] for p in patients]
         import pandas as pd
 
         pd.concat(rows).to_csv(pre / "manifest.csv", index=False)
@@ -83,7 +83,7 @@ def main(argv=None) -> int:
         results = {}
         for jobs in (1, 2):
             t0 = time.perf_counter()
-            res = extract_cohort(prepared, preset, n_jobs=jobs, progress=False, repeat=False)
+            res = extract_cohort(prepared, preset=preset, n_jobs=jobs, progress=False, repeat=False)
             elapsed = time.perf_counter() - t0
             assert res.failures.empty, res.failures
             results[jobs] = (elapsed, res.features.shape)

@@ -37,11 +37,11 @@ def test_cox_loss_equals_the_partial_likelihood(ties):
         time = rng.integers(1, 12, n).astype(float)        # many tied times
         event = (rng.random(n) < 0.6).astype(float)
         lp = rng.normal(0, 1.5, n)
-        loss = deep.cox_loss(torch.tensor(lp), torch.tensor(time), torch.tensor(event), ties)
+        loss = deep.cox_loss(torch.tensor(lp), torch.tensor(time), torch.tensor(event), ties=ties)
         # cox_loss is per event: times the number of events it is -log PL
         assert float(loss) * event.sum() == pytest.approx(-numpy_loglik(lp, time, event, ties), rel=1e-6)
-    efron = deep.cox_loss(torch.tensor(lp), torch.tensor(time), torch.tensor(event), "efron")
-    breslow = deep.cox_loss(torch.tensor(lp), torch.tensor(time), torch.tensor(event), "breslow")
+    efron = deep.cox_loss(torch.tensor(lp), torch.tensor(time), torch.tensor(event), ties="efron")
+    breslow = deep.cox_loss(torch.tensor(lp), torch.tensor(time), torch.tensor(event), ties="breslow")
     assert float(efron) != pytest.approx(float(breslow))   # the ties matter on these data
 
 
@@ -99,9 +99,9 @@ def test_heldout_reconstruction_beats_the_mean_image():
 def test_same_seed_same_latents_other_seed_differs(synthetic, tmp_path):
     slices, survival, _ = synthetic
     config = deep.TrainConfig(model="hscae", **SMALL, seed=5)
-    a = deep.train_final(slices, survival, epochs=2, config=config)
-    b = deep.train_final(slices, survival, epochs=2, config=config)
-    c = deep.train_final(slices, survival, epochs=2, config=deep.TrainConfig(model="hscae", **SMALL, seed=6))
+    a = deep.train_final(slices, survival=survival, epochs=2, config=config)
+    b = deep.train_final(slices, survival=survival, epochs=2, config=config)
+    c = deep.train_final(slices, survival=survival, epochs=2, config=deep.TrainConfig(model="hscae", **SMALL, seed=6))
     za, zb, zc = a.encode(slices), b.encode(slices), c.encode(slices)
     pd.testing.assert_frame_equal(za, zb)
     assert not np.allclose(za.to_numpy(), zc.to_numpy())
@@ -109,6 +109,9 @@ def test_same_seed_same_latents_other_seed_differs(synthetic, tmp_path):
     deep.save_model(a, tmp_path / "m")
     loaded = deep.load_model(tmp_path / "m")
     pd.testing.assert_frame_equal(loaded.encode(slices), za)
+    paths = c.write(tmp_path / "c")            # the model's own write = save_model
+    assert {p.name for p in paths.values()} == {"model.pt", "model.json"}
+    pd.testing.assert_frame_equal(deep.load_model(tmp_path / "c").encode(slices), zc)
     card = loaded.card
     assert card["architecture"]["model"] == "hscae" and card["training"]["cox_weight"] == 0.01
     assert card["training"]["patients_sha256"] == deep.train.patients_hash(slices.patients)
@@ -118,9 +121,9 @@ def test_same_seed_same_latents_other_seed_differs(synthetic, tmp_path):
 def test_cv_repeat_is_independent_of_other_repeats(synthetic):
     slices, survival, _ = synthetic
     config = deep.TrainConfig(model="hscae", max_epochs=2, patience=2, **SMALL, seed=9)
-    first = deep.cv_repeat(slices, survival, repeat=2, config=config)
-    again = deep.cv_repeat(slices, survival, repeat=2, config=config)   # e.g. another process / job
-    other = deep.cv_repeat(slices, survival, repeat=3, config=config)
+    first = deep.cv_repeat(slices, survival=survival, repeat=2, config=config)
+    again = deep.cv_repeat(slices, survival=survival, repeat=2, config=config)   # e.g. another process / job
+    other = deep.cv_repeat(slices, survival=survival, repeat=3, config=config)
     pd.testing.assert_frame_equal(first.history, again.history)
     assert first.heldout == again.heldout and first.heldout != other.heldout
     assert {"heldout_cindex", "heldout_cox"} <= set(first.history.columns)
@@ -136,7 +139,7 @@ def test_cam_mass_sits_in_the_risk_region(synthetic):
     survival = pd.DataFrame({"time": np.where(blob == 1, rng.uniform(1, 5, blob.size), rng.uniform(10, 20, blob.size)),
                              "event": 1}, index=slices.patients)
     config = deep.TrainConfig(model="hscae", cox_weight=1.0, augment=False, seed=3, **SMALL)
-    model = deep.train_final(slices, survival, epochs=20, config=config)
+    model = deep.train_final(slices, survival=survival, epochs=20, config=config)
     risk = model.net.risk_head(model.net.encode(torch.as_tensor(slices.images))).detach().numpy()[:, 0]
     assert risk[blob == 1].mean() > risk[blob == 0].mean()       # the head learnt the blob
     carriers = slices.subset(slices.patients[blob == 1])

@@ -77,7 +77,7 @@ def test_hscae_groups_find_the_planted_phenotype_and_separate_survival(slices, c
     truth = pd.read_csv(demo_dir / "truth" / "patients.csv", index_col=0)
     training = clinical.index[clinical.cohort == "training"]
     config = deep.TrainConfig(model="hscae", latent=32, base_channels=8, depth=2, learning_rate=5e-3, seed=1)
-    model = deep.train_final(slices.subset(training), clinical[["mfs_time", "mfs_event"]], epochs=15, config=config)
+    model = deep.train_final(slices.subset(training), survival=clinical[["mfs_time", "mfs_event"]], epochs=15, config=config)
     groups = deep.deep_groups(model.encode(slices), clinical.cohort, name="HSCAE").labels.group
     ari = adjusted_rand_score(truth.loc[groups.index, "imaging_group"], groups)
     # measured 0.27-0.42 over seeds on 120 patients; chance is 0

@@ -25,7 +25,7 @@ def test_shrout_fleiss_mean_squares_table3():
 
 @pytest.mark.parametrize("kind, expected", [("ICC1", 0.17), ("ICC(2,1)", 0.29), ("ICC3", 0.71)])
 def test_shrout_fleiss_worked_example(kind, expected):
-    row = icc_single(SF_TABLE2, kind).iloc[0]
+    row = icc_single(SF_TABLE2, icc_type=kind).iloc[0]
     assert round(row["icc"], 2) == expected
     assert row["ci_low"] < row["icc"] < row["ci_high"]
 
@@ -51,7 +51,7 @@ def test_matches_pingouin(n, k, seed):
         pg.options.clear()
         pg.options.update(saved)
     for ours, theirs in [("ICC1", "ICC(1,1)"), ("ICC2", "ICC(A,1)"), ("ICC3", "ICC(C,1)")]:
-        row = icc_single(x, ours).iloc[0]
+        row = icc_single(x, icc_type=ours).iloc[0]
         exp = ref.loc[theirs]
         assert row["icc"] == pytest.approx(exp["ICC"], abs=1e-10)
         assert row["F"] == pytest.approx(exp["F"], rel=1e-10)
@@ -65,9 +65,9 @@ def test_matches_pingouin(n, k, seed):
 def test_vectorised_equals_one_at_a_time():
     rng = np.random.default_rng(5)
     x = rng.normal(size=(10, 2, 7)) + rng.normal(size=(10, 1, 7))
-    together = icc_single(x, "ICC2")
+    together = icc_single(x, icc_type="ICC2")
     for j in range(7):
-        alone = icc_single(x[:, :, j], "ICC2").iloc[0]
+        alone = icc_single(x[:, :, j], icc_type="ICC2").iloc[0]
         np.testing.assert_allclose(together.iloc[j].to_numpy(), alone.to_numpy(), rtol=1e-12)
 
 
@@ -78,8 +78,8 @@ def test_icc_invariant_to_patient_order_and_affine_rescaling(seed, scale, shift)
     x = rng.normal(size=(15, 1)) + rng.normal(scale=0.7, size=(15, 2))
     perm = rng.permutation(15)
     for kind in ("ICC1", "ICC2", "ICC3"):
-        a = icc_single(x, kind).iloc[0]
-        b = icc_single(x[perm] * scale + shift, kind).iloc[0]
+        a = icc_single(x, icc_type=kind).iloc[0]
+        b = icc_single(x[perm] * scale + shift, icc_type=kind).iloc[0]
         np.testing.assert_allclose(a[["icc", "ci_low", "ci_high"]].to_numpy(float),
                                    b[["icc", "ci_low", "ci_high"]].to_numpy(float), rtol=1e-7, atol=1e-9)
 
@@ -88,8 +88,8 @@ def test_judge_offset_lowers_agreement_but_not_consistency():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(20, 1)) + rng.normal(scale=0.3, size=(20, 2))
     shifted = x + np.array([0.0, 1.5])
-    assert icc_single(shifted, "ICC3").iloc[0]["icc"] == pytest.approx(icc_single(x, "ICC3").iloc[0]["icc"])
-    assert icc_single(shifted, "ICC2").iloc[0]["icc"] < icc_single(x, "ICC2").iloc[0]["icc"] - 0.2
+    assert icc_single(shifted, icc_type="ICC3").iloc[0]["icc"] == pytest.approx(icc_single(x, icc_type="ICC3").iloc[0]["icc"])
+    assert icc_single(shifted, icc_type="ICC2").iloc[0]["icc"] < icc_single(x, icc_type="ICC2").iloc[0]["icc"] - 0.2
 
 
 def _feature_tables():
@@ -139,11 +139,11 @@ def test_feature_icc_errors():
     with pytest.raises(InputError, match="missing from a repeat"):
         feature_icc(first, repeat.drop(columns=repeat.columns[0]))
     with pytest.raises(InputError, match="icc_type"):
-        icc_single(SF_TABLE2, "ICC4")
+        icc_single(SF_TABLE2, icc_type="ICC4")
 
 
 def test_identical_segmentations_give_icc_one_with_degenerate_interval():
     x = np.stack([np.arange(6.0), np.arange(6.0)], axis=1)
     for kind in ("ICC1", "ICC2", "ICC3"):
-        row = icc_single(x, kind).iloc[0]
+        row = icc_single(x, icc_type=kind).iloc[0]
         assert (row["icc"], row["ci_low"], row["ci_high"]) == (1.0, 1.0, 1.0)

@@ -20,7 +20,7 @@ def demo_features(tmp_path_factory):
     patients = read_patient_images(out / "manifest.csv")
     for p in patients:  # CE-T1 only keeps the test short; shape features come from it
         p.images = {"CET1": p.images["CET1"]}
-    result = extract_cohort(patients, FAST, n_jobs=2, progress=False)
+    result = extract_cohort(patients, preset=FAST, n_jobs=2, progress=False)
     return demo, result
 
 

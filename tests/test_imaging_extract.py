@@ -51,7 +51,7 @@ def test_pyradiomics_baseline_parity(pyradiomics_data, case):
     preset = load_preset({"pyradiomics": {"imageType": {"Original": {}},
                                           "featureClass": {c: None for c in CLASSES}, "setting": settings}})
     patient = PatientImages(case, {"MR": image_path}, pyradiomics_data / f"{case}_label.nrrd")
-    ours = extract_patient(patient, preset).features
+    ours = extract_patient(patient, preset=preset).features
     compared, worst_texture = 0, 0.0
     for cls, baseline in baselines.items():
         for key, value in baseline.items():
@@ -96,7 +96,7 @@ def phantoms(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def phantom_features(phantoms):
-    return extract_cohort(read_patient_images(phantoms / "manifest.csv"), FAST, n_jobs=2, progress=False)
+    return extract_cohort(read_patient_images(phantoms / "manifest.csv"), preset=FAST, n_jobs=2, progress=False)
 
 
 def test_phantom_groups_separate_on_features(phantoms, phantom_features):
@@ -131,7 +131,7 @@ def test_failing_patient_is_reported_and_others_kept(phantoms, phantom_features,
     empty = empty * 0
     sitk.WriteImage(empty, str(tmp_path / "empty.nii.gz"))
     patients[1].mask = tmp_path / "empty.nii.gz"
-    res = extract_cohort(patients, FAST, n_jobs=1, progress=False, repeat=False)
+    res = extract_cohort(patients, preset=FAST, n_jobs=1, progress=False, repeat=False)
     assert list(res.features.index) == [patients[0].patient_id, patients[2].patient_id]
     assert res.failures.to_dict("records") == [
         {"patient_id": patients[1].patient_id, "mask": "mask",
@@ -142,7 +142,7 @@ def test_failing_patient_is_reported_and_others_kept(phantoms, phantom_features,
 
 def test_rings_as_rois(phantoms):
     patient = read_patient_images(phantoms / "manifest.csv")[0]
-    out = extract_patient(patient, FAST, ring_distances_mm=[3.0]).features
+    out = extract_patient(patient, preset=FAST, ring_distances_mm=[3.0]).features
     rois = {split_feature_name(k)[1] for k in out}
     assert rois == {"tumour", "peri3mm", "tumour_peri3mm"}
     assert out["T1__peri3mm__firstorder_Mean"] < out["T1__tumour__firstorder_Mean"]  # ring = tissue, darker
@@ -151,7 +151,7 @@ def test_rings_as_rois(phantoms):
 def test_filtered_preset_names_filtered_families(phantoms):
     patient = read_patient_images(phantoms / "manifest.csv")[0]
     patient.images = {"CET1": patient.images["CET1"]}
-    out = extract_patient(patient, "filtered", ring_distances_mm=[]).features
+    out = extract_patient(patient, preset="filtered", ring_distances_mm=[]).features
     families = {split_feature_name(k)[2] for k in out}
     assert {"glcm", "shape", "log-sigma-1-0-mm-3D-firstorder", "wavelet-LLH-glcm", "wavelet-HHH-gldm"} <= families
     assert not any(f.endswith("-shape") for f in families)  # shape only on the original image

@@ -20,7 +20,7 @@ def _ball_volume(r):
 
 @pytest.fixture(scope="module")
 def sphere():
-    return to_image(sphere_mask(SHAPE, SPACING, RADIUS), SPACING, np.uint8)
+    return to_image(sphere_mask(SHAPE, SPACING, RADIUS), SPACING, dtype=np.uint8)
 
 
 def _count(img):
@@ -57,8 +57,8 @@ def test_ring_volume_matches_analytic_value(sphere, d):
 def test_roi_masks_names_exclusion_and_clipping(sphere):
     exclude = np.zeros(SHAPE, np.uint8)
     exclude[:, :, :45] = 1  # half the volume is excluded (e.g. bone)
-    excl = to_image(exclude, SPACING, np.uint8)
-    rois = roi_masks(sphere, (2, 4.5), exclude=excl)
+    excl = to_image(exclude, SPACING, dtype=np.uint8)
+    rois = roi_masks(sphere, distances_mm=(2, 4.5), exclude=excl)
     assert list(rois) == ["tumour", "peri2mm", "tumour_peri2mm", "peri4.5mm", "tumour_peri4.5mm"]
     ring = sitk.GetArrayFromImage(rois["peri2mm"])
     assert ring[:, :, :45].sum() == 0 and ring[:, :, 45:].sum() > 0
@@ -66,25 +66,25 @@ def test_roi_masks_names_exclusion_and_clipping(sphere):
     # a tumour touching the border: the ring stays on the image grid
     edge = np.zeros((10, 20, 20), np.uint8)
     edge[4:6, 0:3, 0:3] = 1
-    ring = peritumoral_ring(to_image(edge, (1, 1, 1), np.uint8), 3.0)
+    ring = peritumoral_ring(to_image(edge, (1, 1, 1), dtype=np.uint8), 3.0)
     assert ring.GetSize() == (20, 20, 10) and _count(ring) > 0
 
 
 def test_validate_mask_errors_name_the_patient():
     img = to_image(np.zeros((4, 8, 8)), (1, 1, 2))
-    empty = to_image(np.zeros((4, 8, 8)), (1, 1, 2), np.uint8)
+    empty = to_image(np.zeros((4, 8, 8)), (1, 1, 2), dtype=np.uint8)
     with pytest.raises(InputError, match="patient STS007: mask is empty"):
-        validate_mask(empty, img, "STS007")
+        validate_mask(empty, image=img, patient="STS007")
     two = np.zeros((4, 8, 8), np.uint8)
     two[1, 2:4, 2:4] = 1
     two[2, 5:7, 5:7] = 2
     with pytest.raises(InputError, match="STS008: mask has 2 labels"):
-        validate_mask(to_image(two, (1, 1, 2), np.uint8), img, "STS008")
-    only2 = validate_mask(to_image(two, (1, 1, 2), np.uint8), img, "STS008", label=2)
+        validate_mask(to_image(two, (1, 1, 2), dtype=np.uint8), image=img, patient="STS008")
+    only2 = validate_mask(to_image(two, (1, 1, 2), dtype=np.uint8), image=img, patient="STS008", label=2)
     assert _count(only2) == 4
-    shifted = to_image(two, (1, 1, 3), np.uint8)
+    shifted = to_image(two, (1, 1, 3), dtype=np.uint8)
     with pytest.raises(InputError, match="STS009: mask geometry does not match"):
-        validate_mask(shifted, img, "STS009", label=1)
+        validate_mask(shifted, image=img, patient="STS009", label=1)
 
 
 def test_mid_slice_middle_and_largest_with_background_removed():
@@ -93,16 +93,16 @@ def test_mid_slice_middle_and_largest_with_background_removed():
     arr[3:7, 2:10, 2:10] = 1      # big slices 3..6
     arr[7, 5:6, 5:6] = 1          # last slice with tumour → extent 2..7, midpoint 4
     arr[5, 1:11, 1:11] = 1        # largest-area slice
-    mask = to_image(arr, (0.5, 0.5, 4.0), np.uint8)
+    mask = to_image(arr, (0.5, 0.5, 4.0), dtype=np.uint8)
     values = np.arange(10 * 12 * 12, dtype=float).reshape(10, 12, 12) + 1
     image = to_image(values, (0.5, 0.5, 4.0))
-    mid = mid_slice(image, mask, "middle")
+    mid = mid_slice(image, mask, method="middle")
     assert mid.index == 4 and mid.spacing == (0.5, 0.5)
     np.testing.assert_array_equal(mid.image[mid.mask == 0], 0)
     np.testing.assert_array_equal(mid.image[mid.mask == 1], values[4][arr[4] == 1])
-    largest = mid_slice(image, mask, "largest", crop=True, margin=1)
+    largest = mid_slice(image, mask, method="largest", crop=True, margin=1)
     assert largest.index == 5 and largest.image.shape == (12, 12)
-    cropped = mid_slice(image, mask, "middle", crop=True)
+    cropped = mid_slice(image, mask, method="middle", crop=True)
     assert cropped.image.shape == (8, 8) and cropped.mask.all()
 
 
@@ -110,8 +110,8 @@ def test_overlay_figure_draws_tumour_and_rings(sphere, tmp_path):
     from omics.plotting.imaging import plot_overlay
 
     image = sitk.Cast(sphere, sitk.sitkFloat32) * 100.0
-    rois = roi_masks(sphere, (2.0, 6.0), include_combined=False)
-    fig = plot_overlay(image, sphere, {k: v for k, v in rois.items() if k != "tumour"})
+    rois = roi_masks(sphere, distances_mm=(2.0, 6.0), include_combined=False)
+    fig = plot_overlay(image, sphere, rings={k: v for k, v in rois.items() if k != "tumour"})
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["tumour", "peri2mm", "peri6mm"]
     assert ax.get_title() == f"slice {(SHAPE[0] - 1) // 2}"

@@ -41,26 +41,26 @@ def test_n4_removes_planted_bias_field():
     est = sitk.GetArrayFromImage(estimated)
     assert np.corrcoef(np.log(est[inner]), np.log(field[inner]))[0, 1] > 0.95
     # a mask-aware fit: restricting the fit to the body gives the same correction quality
-    body_mask = to_image((clean > 100).astype(np.uint8), SPACING, np.uint8)
-    masked = sitk.GetArrayFromImage(n4_correct(biased, body_mask, shrink_factor=2))
+    body_mask = to_image((clean > 100).astype(np.uint8), SPACING, dtype=np.uint8)
+    masked = sitk.GetArrayFromImage(n4_correct(biased, mask=body_mask, shrink_factor=2))
     assert _cv(masked, inner) < truth + 0.25 * (before - truth)
     assert sitk.GetArrayFromImage(biased).mean() == pytest.approx((clean * field).mean(), rel=1e-6)  # input intact
 
 
 def test_resample_spacing_size_and_interpolators():
     img = to_image(np.random.default_rng(0).normal(size=(10, 30, 40)), (0.7, 0.7, 5.0))
-    out = resample(img, (1.0, 1.0, 4.0))
+    out = resample(img, spacing=(1.0, 1.0, 4.0))
     assert out.GetSpacing() == (1.0, 1.0, 4.0)
     assert out.GetSize() == (28, 21, 12)  # round(40·0.7), round(30·0.7), round(10·5/4)
     assert out.GetOrigin() == img.GetOrigin() and out.GetPixelID() == sitk.sitkFloat32
     labels = np.zeros((10, 30, 40), np.uint8)
     labels[3:7, 5:20, 5:30] = 1
     labels[4:6, 10:15, 10:15] = 3
-    mask = resample(to_image(labels, (0.7, 0.7, 5.0), np.uint8), (1.0, 1.0, 4.0), "nearest")
+    mask = resample(to_image(labels, (0.7, 0.7, 5.0), dtype=np.uint8), spacing=(1.0, 1.0, 4.0), interpolator="nearest")
     assert set(np.unique(sitk.GetArrayViewFromImage(mask))) == {0, 1, 3}
     assert mask.GetPixelID() == sitk.sitkUInt8
     with pytest.raises(InputError, match="interpolator"):
-        resample(img, (1, 1, 4), "cubic")
+        resample(img, spacing=(1, 1, 4), interpolator="cubic")
 
 
 def test_histogram_matching_to_cohort_reference():
@@ -80,20 +80,20 @@ def test_histogram_matching_to_cohort_reference():
 
 def test_zscore():
     a, inner = _body(0)
-    out = sitk.GetArrayFromImage(zscore(to_image(a, SPACING), to_image(inner.astype(np.uint8), SPACING, np.uint8)))
+    out = sitk.GetArrayFromImage(zscore(to_image(a, SPACING), mask=to_image(inner.astype(np.uint8), SPACING, dtype=np.uint8)))
     assert out[inner].mean() == pytest.approx(0, abs=1e-5) and out[inner].std() == pytest.approx(1, rel=1e-5)
     with pytest.raises(InputError, match="constant"):
-        zscore(to_image(np.ones(SHAPE), SPACING), to_image(inner.astype(np.uint8), SPACING, np.uint8))
+        zscore(to_image(np.ones(SHAPE), SPACING), mask=to_image(inner.astype(np.uint8), SPACING, dtype=np.uint8))
 
 
 def test_preprocess_patient_common_grid_and_record(tmp_path):
     rng = np.random.default_rng(0)
     cet1 = to_image(rng.normal(500, 30, size=(12, 40, 40)), (0.8, 0.8, 3.0))
     t2 = to_image(rng.normal(900, 30, size=(8, 32, 32)), (1.0, 1.0, 4.5))  # another grid, same field of view
-    mask = to_image(sphere_mask((12, 40, 40), (0.8, 0.8, 3.0), 8.0), (0.8, 0.8, 3.0), np.uint8)
+    mask = to_image(sphere_mask((12, 40, 40), (0.8, 0.8, 3.0), 8.0), (0.8, 0.8, 3.0), dtype=np.uint8)
     refs = {"CET1": cohort_reference([cet1]), "T2": cohort_reference([t2])}
     config = PreprocessConfig(spacing=(1.0, 1.0, 4.0), n4_shrink_factor=2, zscore=True)
-    res = preprocess_patient({"T2": t2, "CET1": cet1}, {"mask": mask}, config, refs, "P1")
+    res = preprocess_patient({"T2": t2, "CET1": cet1}, {"mask": mask}, config=config, references=refs, patient_id="P1")
     grid = res.images["CET1"]
     assert grid.GetSpacing() == (1.0, 1.0, 4.0)
     for img in list(res.images.values()) + list(res.masks.values()):
@@ -102,11 +102,11 @@ def test_preprocess_patient_common_grid_and_record(tmp_path):
     for seq in ("CET1", "T2"):
         assert steps.loc[steps["sequence"] == seq, "step"].tolist()[-3:] == ["n4", "histogram_match", "zscore"]
     off = preprocess_patient({"CET1": cet1}, {"mask": mask},
-                             PreprocessConfig(spacing=None, n4=False, histogram_match=False), None, "P1")
+                             config=PreprocessConfig(spacing=None, n4=False, histogram_match=False), references=None, patient_id="P1")
     assert off.steps_frame()["step"].tolist() == ["resample"]  # only the mask onto the image grid
     np.testing.assert_allclose(sitk.GetArrayFromImage(off.images["CET1"]), sitk.GetArrayFromImage(cet1), rtol=1e-6)
     with pytest.raises(InputError, match="patient P1: histogram matching needs a cohort reference"):
-        preprocess_patient({"CET1": cet1}, {"mask": mask}, PreprocessConfig(), None, "P1")
+        preprocess_patient({"CET1": cet1}, {"mask": mask}, config=PreprocessConfig(), references=None, patient_id="P1")
     write_image(grid, tmp_path / "x.nii.gz")
     assert read_image(tmp_path / "x.nii.gz").GetSize() == grid.GetSize()
 

@@ -17,7 +17,7 @@ def test_all_figures(tmp_path):
     p = 1 / (1 + np.exp(-X.f0))
     figs = {
         "roc": plots.roc_figure({"train": roc_curve(y, p), "external:Paris": roc_curve(y, p ** 2)},
-                                {"train": roc_auc(y, p), "external:Paris": roc_auc(y, p ** 2)}),
+                                aucs={"train": roc_auc(y, p), "external:Paris": roc_auc(y, p ** 2)}),
         "calibration": plots.calibration_figure({"model": calibration_curve(y, p, n_bins=5)}),
         "dca": plots.dca_figure({"model": decision_curve(y, p)}),
         "nomogram": plots.nomogram_figure(nomogram(sm.Logit(y, sm.add_constant(X[["f0", "f1"]])).fit(disp=0), X)),

@@ -28,7 +28,7 @@ def ref():
 def test_delong_matches_proc(data, ref, name):
     d = data[data.dataset == name]
     direction = d.direction.iloc[0]
-    auc, cov = delong_covariance(d.y, np.vstack([d.s1, d.s2]), direction)
+    auc, cov = delong_covariance(d.y, np.vstack([d.s1, d.s2]), direction=direction)
     assert auc[0] == pytest.approx(ref[name, "auc1"], abs=1e-12)
     assert auc[1] == pytest.approx(ref[name, "auc2"], abs=1e-12)
     assert cov[0, 0] == pytest.approx(ref[name, "var1"], abs=1e-12, rel=1e-10)

@@ -66,7 +66,7 @@ def test_corrupt_gzip_crc_is_refused(tmp_path):
 
 def test_ring_functions_refuse_multi_label_masks():
     two = _mask((1, 2))
-    for call in (lambda: roi_masks(two, (2.0,)), lambda: peritumoral_ring(two, 2.0),
+    for call in (lambda: roi_masks(two, distances_mm=(2.0,)), lambda: peritumoral_ring(two, 2.0),
                  lambda: tumour_with_ring(two, 2.0)):
         with pytest.raises(InputError, match=r"2 labels \(1, 2\)"):
             call()

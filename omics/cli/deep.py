@@ -35,18 +35,12 @@ def _clinical(path: str, columns: list[str]):
 
 def _training_slices(args):
     """Training-cohort slices and survival table from --slices/--clinical."""
-    from omics.data.validate import InputError
-    from omics.deep import read_slices
+    from omics.deep import read_slices, training_set
 
-    slices = read_slices(args.slices)
-    clinical = _clinical(args.clinical, [args.cohort_column] + ([args.time, args.event] if args.model == "hscae" else []))
-    cohort = clinical[args.cohort_column].astype(str)
-    ids = [p for p in slices.patients if cohort.get(p) == args.training]
-    if len(ids) < 4:
-        raise InputError(f"{args.clinical}: only {len(ids)} patient(s) with slices have {args.cohort_column} = "
-                         f"{args.training!r}; the deep models need a training cohort")
-    survival = clinical[[args.time, args.event]] if args.model == "hscae" else None
-    return slices.subset(ids), survival
+    survival = [args.time, args.event] if args.model == "hscae" else None
+    clinical = _clinical(args.clinical, [args.cohort_column] + (survival or []))
+    return training_set(read_slices(args.slices), clinical, cohort_column=args.cohort_column,
+                        training=args.training, survival=survival, source=args.clinical)
 
 
 def _config(args):
@@ -75,18 +69,16 @@ def run_slices(args) -> int:
 def _write_final(model, slices, repeats, args, out: Path):
     import pandas as pd
 
-    from omics.data.io import write_table
-    from omics.deep import qc_summary, reconstruction_qc, save_model
-
-    save_model(model, out)
-    qc = reconstruction_qc(model, slices, pd.Series(args.training, index=slices.patients), repeats)
-    write_table(qc, out / "reconstruction_qc_training.csv", index=False)
-    write_table(qc_summary(qc), out / "reconstruction_summary_training.csv", index=False)
+    from omics.deep import CVRepeats, reconstruction_qc
     from omics.plotting.deep import learning_curves, reconstructions
 
+    model.write(out)
+    qc = reconstruction_qc(model, slices, pd.Series(args.training, index=slices.patients), repeats=repeats)
+    qc.write(out, suffix="_training")
     if repeats:
-        write_table(pd.concat([r.summary for r in repeats], ignore_index=True), out / "cv_repeats.csv", index=False)
-        _save_png(learning_curves(pd.concat([r.to_frame() for r in repeats])), out / "cv_learning_curves.png")
+        cv = CVRepeats(list(repeats))
+        cv.write(out)
+        _save_png(learning_curves(cv.to_frame()), out / "cv_learning_curves.png")
     first = slices.subset(slices.patients[:6])
     _save_png(reconstructions(first, model.reconstruct(first)), out / "reconstructions.png")
 
@@ -103,8 +95,8 @@ def run_train(args) -> int:
     config = _config(args)
     out = Path(args.out)
     if args.repeat is not None:
-        result = cv_repeat(slices, survival, repeat=args.repeat, config=config, progress=args.progress)
-        result.write(out / f"repeat_{args.repeat}.json")
+        result = cv_repeat(slices, survival=survival, repeat=args.repeat, config=config, progress=args.progress)
+        result.write(out)
         print(repr(result))
         return 0
     if args.final:
@@ -114,12 +106,12 @@ def run_train(args) -> int:
             raise InputError(f"--cv: repeat(s) {other} were run for another model than {args.model}; "
                              "give the repeats of this model")
     else:
-        repeats = [cv_repeat(slices, survival, repeat=r, config=config, progress=args.progress)
+        repeats = [cv_repeat(slices, survival=survival, repeat=r, config=config, progress=args.progress)
                    for r in range(args.repeats)]
         for r in repeats:
-            r.write(out / "cv" / f"repeat_{r.repeat}.json")
+            r.write(out / "cv")
     epochs = args.epochs or select_epochs(repeats)
-    model = train_final(slices, survival, epochs=epochs, config=config, progress=args.progress)
+    model = train_final(slices, survival=survival, epochs=epochs, config=config, progress=args.progress)
     _write_final(model, slices, repeats, args, out)
     write_provenance(out, f"deep train {args.model}", {**config.to_dict(), "epochs": epochs,
                                                       "cv_repeats": len(repeats)}, seed=args.seed)
@@ -130,8 +122,7 @@ def run_train(args) -> int:
 def run_extract(args) -> int:
     from omics.data.io import atomic_path, write_table
     from omics.data.provenance import write_provenance
-    from omics.deep import (deep_groups, latent_anndata, load_model, qc_summary, read_repeats, read_slices,
-                            reconstruction_qc)
+    from omics.deep import deep_groups, latent_anndata, load_model, read_repeats, read_slices, reconstruction_qc
 
     model = load_model(args.model)
     slices = read_slices(args.slices)
@@ -145,9 +136,7 @@ def run_extract(args) -> int:
         clinical = _clinical(args.clinical, [args.cohort_column])
         cohort = clinical[args.cohort_column].astype(str)
         repeats = read_repeats(args.cv) if args.cv else ()
-        qc = reconstruction_qc(model, slices, cohort, repeats)
-        write_table(qc, out / f"{name}_reconstruction_qc.csv", index=False)
-        write_table(qc_summary(qc), out / f"{name}_reconstruction_summary.csv", index=False)
+        reconstruction_qc(model, slices, cohort, repeats=repeats).write(out, prefix=f"{name}_")
         groups = deep_groups(features, cohort, training=args.training, k=args.k, name=name.upper())
         groups.write(out, name=f"{name}_groups")
         print(repr(groups))
@@ -165,11 +154,10 @@ def _save_png(fig, path: Path) -> None:
 
 
 def run_cam(args) -> int:
-    from omics.cluster import CentroidClassifier
     from omics.data.io import read_table
     from omics.data.paths import child_path
     from omics.data.provenance import write_provenance
-    from omics.deep import cam_maps, load_model, read_slices
+    from omics.deep import cam_maps, group_classifier, load_model, read_slices
     from omics.plotting.deep import cam_grid, cam_overlay
 
     model = load_model(args.model)
@@ -182,14 +170,12 @@ def run_cam(args) -> int:
         if model.model == "cae":
             features = read_table(args.features, index_col=0, dtype={0: str})
             features.index = features.index.astype(str)
-            train = groups.index[groups["source"] == "clustered"]
-            classifier = CentroidClassifier(distance="pearson", scale="center-scale").fit(
-                features.loc[train], groups.loc[train, "group"])
+            classifier = group_classifier(features, groups)
     cams = cam_maps(model, slices, classifier=classifier)
     out = Path(args.out)
     cams.write(out)
     labels = groups["group"].reindex(slices.patients) if groups is not None else None
-    _save_png(cam_grid(slices, cams, labels, per_group=args.per_group), out / f"{model.model}_cam_grid.png")
+    _save_png(cam_grid(slices, cams, groups=labels, per_group=args.per_group), out / f"{model.model}_cam_grid.png")
     if args.per_patient:
         for i, pid in enumerate(slices.patients):
             _save_png(cam_overlay(slices.images[i, 0], cams.maps[i], title=str(pid)),

@@ -41,7 +41,7 @@ def _fit_patients(args, patients):
     from omics.data.validate import select_patients
 
     clinical = read_clinical(args.clinical, id_column=None)  # first column: the patient ID
-    chosen = set(select_patients(clinical, args.fit_on, source=str(args.clinical)))
+    chosen = set(select_patients(clinical, args.fit_on, str(args.clinical)))
     selected = [p for p in patients if p.patient_id in chosen]
     if not selected:
         raise InputError(f"--fit-on {args.fit_on}: no patient of the manifest matches")
@@ -49,41 +49,28 @@ def _fit_patients(args, patients):
 
 
 # --------------------------------------------------------------------------- preprocess
-def _reference_path(folder, sequence: str) -> Path:
-    """``FOLDER/reference_<sequence>.nii.gz``, the sequence name made safe for a file name."""
-    from omics.data.paths import child_path
-
-    return child_path(folder, f"reference_{sequence}", suffix=".nii.gz", what="sequence name")
-
-
 def _preprocess(args) -> int:
-    import pandas as pd
-
     from omics.data.io import write_table
     from omics.data.provenance import write_provenance
-    from omics.imaging.io import read_image, read_patient_images, write_image
-    from omics.imaging.preprocess import (PreprocessConfig, build_references, check_patient_inputs,
-                                          preprocess_files)
+    from omics.imaging.io import read_patient_images
+    from omics.imaging.preprocess import (PreprocessConfig, build_references, patients_table, preprocess_cohort,
+                                          read_references, write_references)
 
     out = Path(args.out)
     patients = read_patient_images(args.manifest)
+    if len(args.output_range) != 2:
+        raise InputError("--output-range takes two numbers, e.g. --output-range=-10000,10000")
     config = PreprocessConfig(
         spacing=None if args.no_resample else tuple(args.spacing), interpolator=args.interpolator,
         n4=not args.no_n4, n4_shrink_factor=args.shrink_factor, n4_iterations=tuple(args.n4_iterations),
         histogram_match=not args.no_histogram_match, output_range=tuple(args.output_range),
         zscore=args.zscore, zscore_in_mask=args.zscore_in_mask)
-    if len(config.output_range) != 2:
-        raise InputError("--output-range takes two numbers, e.g. --output-range=-10000,10000")
     params = {"config": config.to_dict(), "patients": args.patients, "fit_on": args.fit_on}
     if args.build_references:
         fit = _fit_patients(args, patients)
         refs = build_references(fit, progress=True)
-        for seq, ref in refs.items():
-            write_image(ref, _reference_path(out, seq))
-        listing = pd.DataFrame({"patient_id": [p.patient_id for p in patients],
-                                "has_repeat": [int(p.repeat_mask is not None) for p in patients],
-                                "n_sequences": [len(p.images) for p in patients]})
-        write_table(listing, out / "patients.csv", index=False)
+        write_references(refs, out)
+        write_table(patients_table(patients), out / "patients.csv", index=False)
         write_provenance(out, "preprocess.references", {**params, "n_patients": len(fit)}, inputs=[args.manifest])
         print(f"wrote histogram references for {', '.join(refs)} ({len(fit)} patients) to {out}")
         return 0
@@ -93,18 +80,9 @@ def _preprocess(args) -> int:
         if not args.references:
             raise InputError("histogram matching needs --references DIR (made by `omics preprocess MANIFEST "
                              "--build-references --out DIR`), or pass --no-histogram-match")
-        refs = {}
-        for seq in sorted({s for p in patients for s in p.images}):
-            refs[seq] = read_image(_reference_path(args.references, seq))
-    for patient in patients:  # every file and mask checked before anything is written
-        check_patient_inputs(patient, label=args.label)
-    rows, steps = [], []
-    for patient in patients:
-        manifest_rows, patient_steps = preprocess_files(patient, out, config, refs, label=args.label)
-        rows.append(manifest_rows)
-        steps.append(patient_steps)
-    write_table(pd.concat(rows, ignore_index=True), out / "manifest.csv", index=False)
-    write_table(pd.concat(steps, ignore_index=True), out / "steps.csv", index=False)
+        refs = read_references(args.references, [s for p in patients for s in p.images])
+    result = preprocess_cohort(patients, out, config=config, references=refs, label=args.label)
+    result.write(out)
     write_provenance(out, "preprocess", params, inputs=[args.manifest])
     print(f"preprocessed {len(patients)} patient(s) into {out}")
     return 0
@@ -112,7 +90,6 @@ def _preprocess(args) -> int:
 
 # --------------------------------------------------------------------------- extract
 def _extract(args) -> int:
-    from omics.data.io import write_table
     from omics.data.provenance import write_provenance
     from omics.imaging.extract import extract_cohort, load_preset
     from omics.imaging.io import read_patient_images
@@ -123,17 +100,10 @@ def _extract(args) -> int:
         patients += read_patient_images(manifest)
     patients = _select(patients, _patients_arg(args.patients), ", ".join(args.manifest))
     preset = load_preset(args.preset)
-    rings = args.rings if args.rings is not None else None
-    result = extract_cohort(patients, preset, n_jobs=args.n_jobs, progress=not args.quiet,
-                            ring_distances_mm=rings, repeat=not args.no_repeat, label=args.label)
-    if result.features.empty and not args.allow_failures:
-        reasons = "; ".join(f"{r.patient_id}: {r.reason}" for r in result.failures.head(3).itertuples())
-        raise InputError(f"extraction failed for every patient ({reasons})")
-    write_table(result.features, out / "features.csv")
-    write_table(result.features_repeat, out / "features_repeat.csv")
-    write_table(result.diagnostics, out / "diagnostics.csv", index=False)
-    write_table(result.failures, out / "failures.csv", index=False)
-    write_provenance(out, "extract", {"preset": preset.to_dict(), "rings_mm": rings, "n_jobs": args.n_jobs,
+    result = extract_cohort(patients, preset=preset, n_jobs=args.n_jobs, progress=not args.quiet,
+                            ring_distances_mm=args.rings, repeat=not args.no_repeat, label=args.label)
+    result.check(allow_failures=args.allow_failures).write(out)
+    write_provenance(out, "extract", {"preset": preset.to_dict(), "rings_mm": args.rings, "n_jobs": args.n_jobs,
                                       "n_patients": len(patients), "n_failed": len(result.failures)},
                      inputs=list(args.manifest))
     for row in result.failures.itertuples():
@@ -202,15 +172,11 @@ def _icc(args) -> int:
     repeat = _read_many(args.repeat)
     failures = _read_failures(args.failures)  # read every input before writing anything
     result = feature_icc(features, repeat, icc_type=args.icc_type, threshold=args.threshold)
-    selected = apply_icc_filter(features, result)
-    not_finite = result.table.loc[(result.table["icc"] >= result.threshold) & ~result.table["finite_in_all_patients"],
-                                  "feature"].tolist()
+    not_finite = result.not_finite
     if not_finite:
         print(f"omics icc: {len(not_finite)} feature(s) pass the ICC threshold but have NaN/inf values for some "
               f"patients and are left out: {', '.join(not_finite[:5])}", file=sys.stderr)
-    write_table(result.table, out / "icc.csv", index=False)
-    write_table(result.retained_counts(), out / "retained_counts.csv", index=False)
-    write_table(selected, out / "handcrafted_features.csv")
+    result.write(out, features=features)
     write_provenance(out, "icc", {"icc_type": result.icc_type, "threshold": result.threshold,
                                   "n_patients_icc": len(result.patients)}, inputs=args.features + args.repeat)
     if failures is not None:
@@ -231,55 +197,34 @@ def _icc(args) -> int:
 
 # --------------------------------------------------------------------------- rings / midslice
 def _rings(args) -> int:
-    import pandas as pd
-
-    import numpy as np
-    import SimpleITK as sitk
-
     from omics.data.io import write_table
     from omics.data.provenance import write_provenance
     from omics.imaging.io import read_image, write_image
-    from omics.imaging.masks import roi_masks, validate_mask
+    from omics.imaging.masks import roi_masks, roi_volumes, validate_mask
 
     out = Path(args.out)
-    mask = validate_mask(read_image(args.mask), None, args.patient, label=args.label, name=f"mask {args.mask}")
+    mask = validate_mask(read_image(args.mask), image=None, patient=args.patient, label=args.label,
+                         name=f"mask {args.mask}")
     exclude = read_image(args.exclude) if args.exclude else None
-    rois = roi_masks(mask, args.distances, exclude)
-    voxel = float(np.prod(mask.GetSpacing()))
-    rows = []
-    for name, roi in rois.items():
-        n = int(sitk.GetArrayFromImage(roi).sum())
-        rows.append({"roi": name, "voxels": n, "volume_mm3": n * voxel})
+    rois = roi_masks(mask, distances_mm=args.distances, exclude=exclude)
+    volumes = roi_volumes(rois)
     for name, roi in rois.items():
         write_image(roi, out / f"{name}.nii.gz")
-    write_table(pd.DataFrame(rows), out / "volumes.csv", index=False)
+    write_table(volumes, out / "volumes.csv", index=False)
     write_provenance(out, "rings", {"distances_mm": args.distances}, inputs=[args.mask])
     print(f"wrote {len(rois)} ROI masks to {out}")
     return 0
 
 
 def _midslice(args) -> int:
-    import pandas as pd
-
-    import SimpleITK as sitk
-
-    from omics.data.io import write_table
     from omics.data.provenance import write_provenance
-    from omics.imaging.io import read_image, write_image
+    from omics.imaging.io import read_image
     from omics.imaging.masks import mid_slice
 
     out = Path(args.out)
     image, mask = read_image(args.image), read_image(args.mask)
     sl = mid_slice(image, mask, method=args.method, crop=args.crop, margin=args.margin, patient=args.patient)
-    img2d = sitk.GetImageFromArray(sl.image)
-    img2d.SetSpacing(sl.spacing)
-    write_image(img2d, out / "midslice.nii.gz")
-    msk2d = sitk.GetImageFromArray(sl.mask)
-    msk2d.SetSpacing(sl.spacing)
-    write_image(msk2d, out / "midslice_mask.nii.gz")
-    write_table(pd.DataFrame([{"patient_id": args.patient or "", "method": args.method, "slice_index": sl.index,
-                               "rows": sl.image.shape[0], "columns": sl.image.shape[1],
-                               "tumour_pixels": int(sl.mask.sum())}]), out / "midslice.csv", index=False)
+    sl.write(out)
     write_provenance(out, "midslice", {"method": args.method, "crop": args.crop, "margin": args.margin},
                      inputs=[args.image, args.mask])
     print(f"slice {sl.index} -> {out}")

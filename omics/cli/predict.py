@@ -36,26 +36,9 @@ def _grid(args) -> int:
                         classifiers=text_list(args.classifier), designs=text_list(args.design),
                         n_features=args.n_features, inner_cv=args.inner_cv or None, seed=args.seed, n_jobs=args.jobs)
         grid.write(args.out)
-        _grid_figures(grid, Path(args.out) / "figures")
+        grid.write_figures(Path(args.out) / "figures")
     print(grid)
     return 0
-
-
-def _grid_figures(grid, out: Path) -> None:
-    """One ROC figure per cell (training, CV and held-out sets on one plot)."""
-    from omics.data import child_path
-    from omics.plotting.predict import roc_figure, save_figure
-    from omics.predict import roc_auc, roc_curve
-    for ev in grid.evaluations:
-        p = ev.predictions[ev.predictions["repeat"] == 0]
-        curves, aucs = {}, {}
-        for s, part in p.groupby("set", sort=False):
-            if part["y"].nunique() == 2:
-                curves[s], aucs[s] = roc_curve(part["y"], part["prob"]), roc_auc(part["y"], part["prob"])
-        label = "_".join(str(v) for v in ev.labels.values())
-        title = " / ".join(str(v) for v in ev.labels.values()) + f" / {ev.design}"
-        save_figure(roc_figure(curves, aucs, title=title),
-                    child_path(out, f"roc_{label}_{ev.design.replace(':', '_').replace('+', '_')}", suffix=".png"))
 
 
 def _fit(args) -> int:
@@ -125,16 +108,10 @@ def _compare(args) -> int:
 
 
 def _study(args) -> int:
-    from omics.data import InputError
-    from omics.predict.study import response_study
-    import numpy as np
+    from omics.predict.study import log_variables, response_study
     features, clinical = _inputs(args)
-    variables = text_list(args.clinical_variables)
-    for v in text_list(args.log):
-        if v not in clinical.columns:
-            raise InputError(f"{args.clinical}: no column {v!r} to log-transform")
-        clinical[f"log_{v}"] = np.log(clinical[v].astype(float))
-        variables = [f"log_{v}" if x == v else x for x in variables]
+    clinical, variables = log_variables(clinical, text_list(args.log), variables=text_list(args.clinical_variables),
+                                        source=args.clinical)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         study = response_study(features, clinical, outcome=args.outcome, clinical_variables=variables,

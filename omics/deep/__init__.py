@@ -8,8 +8,8 @@ Typical use::
     slices = deep.extract_slices("cohort/manifest.csv", size=128)
     train = slices.subset(training_ids)
     config = deep.TrainConfig(model="hscae", seed=1)
-    repeats = [deep.cv_repeat(train, survival, repeat=r, config=config) for r in range(100)]
-    model = deep.train_final(train, survival, epochs=deep.select_epochs(repeats), config=config)
+    repeats = [deep.cv_repeat(train, survival=survival, repeat=r, config=config) for r in range(100)]
+    model = deep.train_final(train, survival=survival, epochs=deep.select_epochs(repeats), config=config)
     features = model.encode(slices)
     groups = deep.deep_groups(features, clinical["cohort"], name="HSCAE")
 
@@ -26,12 +26,13 @@ _EXPORTS = {
     "Architecture": "models", "ConvAutoencoder": "models", "cox_loss": "models",
     "SliceAugmenter": "augment",
     "TrainConfig": "train", "RepeatResult": "train", "DeepModel": "train", "cv_repeat": "train",
-    "select_epochs": "train", "train_final": "train", "encode": "train", "read_repeats": "train",
+    "select_epochs": "train", "training_set": "train", "train_final": "train", "encode": "train", "read_repeats": "train",
     "reconstruction_mse": "train", "reconstruction_qc": "train", "qc_summary": "train",
+    "ReconstructionQC": "train", "CVRepeats": "train",
     "MSE_CRITERION": "train",
     "save_model": "persist", "load_model": "persist",
     "DeepGroups": "groups", "deep_groups": "groups", "latent_anndata": "groups",
-    "CamResult": "cam", "cam_maps": "cam",
+    "CamResult": "cam", "cam_maps": "cam", "group_classifier": "cam",
     "SliceDataset": "dataset",
     "GroupingChoice": "choose", "choose_grouping": "choose",
 }

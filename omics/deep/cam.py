@@ -41,22 +41,34 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from omics._result import Result
 from omics.data.validate import InputError
 from omics.deep.slices import SliceSet
 
 
 @dataclass(repr=False)
-class CamResult:
-    """CAM maps ``(n, size, size)`` in [0, 1], one per patient, and what they explain."""
+class CamResult(Result):
+    """CAM maps ``(n, size, size)`` in [0, 1], one per patient, and what they explain.
+
+    ``to_frame()`` is one row per patient (the map's mean and maximum), ``write(out)``
+    writes ``cam.npz`` as ``omics deep cam`` does.
+    """
 
     maps: np.ndarray
     patients: pd.Index
     target: str
 
     def to_frame(self) -> pd.DataFrame:
-        """Per patient: the map's mean and its share of mass inside the top-decile pixels."""
+        """Per patient (index ``patient_id``): the map's mean and maximum."""
         flat = self.maps.reshape(len(self.maps), -1)
-        return pd.DataFrame({"mean": flat.mean(1), "max": flat.max(1)}, index=self.patients)
+        return pd.DataFrame({"mean": flat.mean(1), "max": flat.max(1)},
+                            index=pd.Index(self.patients, name="patient_id"))
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row: number of maps, their size and the target explained."""
+        return pd.DataFrame([{"maps": len(self.patients), "rows": self.maps.shape[1], "columns": self.maps.shape[2],
+                              "target": self.target}])
 
     def mass_inside(self, region: np.ndarray) -> pd.Series:
         """Share of each map's total mass inside ``region`` (``(n, H, W)`` or ``(H, W)`` boolean)."""
@@ -65,19 +77,20 @@ class CamResult:
         inside = np.where(region, self.maps, 0).reshape(len(self.maps), -1).sum(1)
         return pd.Series(inside / np.where(total > 0, total, 1), index=self.patients, name="mass_inside")
 
-    def write(self, out: str | os.PathLike) -> Path:
+    def write(self, out_dir: str | os.PathLike) -> dict:
+        """Write ``cam.npz`` (maps, patients, target) under ``out_dir``."""
         from omics.data.io import atomic_path
 
-        out = Path(out)
+        out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         with atomic_path(out / "cam.npz") as tmp:
             with open(tmp, "wb") as fh:
                 np.savez_compressed(fh, maps=self.maps, patients=np.array(self.patients, dtype=str),
                                     target=np.array(self.target))
-        return out
+        return {"maps": out / "cam.npz"}
 
-    def __repr__(self) -> str:
-        return f"CamResult({len(self.patients)} maps of {self.maps.shape[1]}×{self.maps.shape[2]}, target={self.target})"
+    def _short(self) -> str:
+        return f"{len(self.patients)} maps of {self.maps.shape[1]}×{self.maps.shape[2]}, target={self.target}"
 
 
 def _scalar_module(net, direction=None, mean=None, scale=None):
@@ -98,6 +111,23 @@ def _scalar_module(net, direction=None, mean=None, scale=None):
             return (z @ direction)[:, None]
 
     return Scalar()
+
+
+def group_classifier(features: pd.DataFrame, groups: pd.DataFrame):
+    """Pearson nearest-centroid classifier of the clustered (training) patients' groups.
+
+    ``groups`` is a ``deep_groups`` label table (columns ``group`` and ``source``); the
+    classifier is fitted on the rows with ``source == "clustered"``, the direction a CAE's
+    CAM then explains (see :func:`centroid_direction`).
+    """
+    from omics.cluster import CentroidClassifier
+
+    train = groups.index[groups["source"] == "clustered"]
+    missing = train.difference(features.index)
+    if len(missing):
+        raise InputError(f"features: no row for clustered patient(s) {', '.join(map(str, missing[:5]))}")
+    return CentroidClassifier(distance="pearson", scale="center-scale").fit(
+        features.loc[train], groups.loc[train, "group"])
 
 
 def centroid_direction(classifier) -> np.ndarray:

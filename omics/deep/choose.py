@@ -26,11 +26,12 @@ from typing import Mapping, Sequence
 
 import pandas as pd
 
+from omics._result import Result
 from omics.data.validate import InputError
 
 
 @dataclass(repr=False)
-class GroupingChoice:
+class GroupingChoice(Result):
     """Result of :func:`choose_grouping`.
 
     Attributes
@@ -58,20 +59,22 @@ class GroupingChoice:
         return pd.DataFrame({"chosen": [self.chosen], "retained_by_stepwise": [self.retained],
                              "final_formula": [str(self.stepwise.model.formula)]})
 
-    def write(self, out: str | os.PathLike) -> Path:
+    def write(self, out_dir: str | os.PathLike) -> dict:
+        """Write ``choice.csv``, ``grouping_aic.csv``, ``stepwise_path.csv`` (and the C-index
+        tables when computed) under ``out_dir``, as ``omics deep choose`` does."""
         from omics.data.io import write_table
 
-        out = Path(out)
-        write_table(self.summary, out / "choice.csv", index=False)
-        write_table(self.aic, out / "grouping_aic.csv", index=False)
-        write_table(self.stepwise.path, out / "stepwise_path.csv", index=False)
+        out = Path(out_dir)
+        paths = {"choice": write_table(self.summary, out / "choice.csv", index=False),
+                 "aic": write_table(self.aic, out / "grouping_aic.csv", index=False),
+                 "stepwise": write_table(self.stepwise.path, out / "stepwise_path.csv", index=False)}
         if self.cindex is not None:
-            write_table(self.cindex, out / "cindex.csv", index=False)
-            write_table(self.comparisons, out / "cindex_comparisons.csv", index=False)
-        return out
+            paths["cindex"] = write_table(self.cindex, out / "cindex.csv", index=False)
+            paths["comparisons"] = write_table(self.comparisons, out / "cindex_comparisons.csv", index=False)
+        return paths
 
-    def __repr__(self) -> str:
-        return f"GroupingChoice(chosen={self.chosen!r}, retained={self.retained}, AIC {self.aic.aic.round(1).tolist()})"
+    def _short(self) -> str:
+        return f"chosen={self.chosen!r}, retained={self.retained}, AIC {self.aic.aic.round(1).tolist()}"
 
 
 def choose_grouping(data: pd.DataFrame, groupings: Sequence[str], *, time: str, event: str,

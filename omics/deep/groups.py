@@ -22,11 +22,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from omics._result import Result
 from omics.data.validate import InputError
 
 
 @dataclass(repr=False)
-class DeepGroups:
+class DeepGroups(Result):
     """Groups of every patient and how they were obtained.
 
     Attributes
@@ -52,19 +53,19 @@ class DeepGroups:
     def summary(self) -> pd.DataFrame:
         return self.labels.groupby(["cohort", "group"]).size().rename("patients").reset_index()
 
-    def write(self, out: str | os.PathLike, name: str = "groups") -> Path:
+    def write(self, out_dir: str | os.PathLike, *, name: str = "groups") -> dict:
+        """Write ``<name>.csv`` (labels) and ``<name>_distances.csv`` under ``out_dir``."""
         from omics.data.io import write_table
 
-        out = Path(out)
-        write_table(self.labels.rename_axis("patient_id"), out / f"{name}.csv")
-        write_table(self.distances.rename_axis("patient_id"), out / f"{name}_distances.csv")
-        return out
+        out = Path(out_dir)
+        return {"labels": write_table(self.labels.rename_axis("patient_id"), out / f"{name}.csv"),
+                "distances": write_table(self.distances.rename_axis("patient_id"), out / f"{name}_distances.csv")}
 
-    def __repr__(self) -> str:
+    def _short(self) -> str:
         s = self.summary
         parts = "; ".join(f"{c}: " + "/".join(f"{g} {n}" for g, n in zip(d.group, d.patients))
                           for c, d in s.groupby("cohort"))
-        return f"DeepGroups({len(self.labels)} patients; {parts})"
+        return f"{len(self.labels)} patients; {parts}"
 
 
 def deep_groups(features: pd.DataFrame, cohort: pd.Series, *, training: str = "training", k: int = 2,

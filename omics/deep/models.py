@@ -105,7 +105,7 @@ def _glorot(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
 
 
-def cox_loss(risk: torch.Tensor, time: torch.Tensor, event: torch.Tensor, ties: str = "efron") -> torch.Tensor:
+def cox_loss(risk: torch.Tensor, time: torch.Tensor, event: torch.Tensor, *, ties: str = "efron") -> torch.Tensor:
     """Cox negative log partial likelihood **per event**: ``−log PL(risk) / d``.
 
     ``risk`` is the linear predictor (log relative hazard, higher = worse); ``d`` the number of

@@ -31,6 +31,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from omics._result import Result
 from omics.data.io import atomic_path, read_table, write_table
 from omics.data.validate import InputError
 
@@ -39,7 +40,7 @@ SCALE_PERCENTILES = (0.5, 99.5)
 
 
 @dataclass(repr=False)
-class SliceSet:
+class SliceSet(Result):
     """Mid-tumour slices of a cohort, ready for the networks.
 
     Attributes
@@ -99,9 +100,9 @@ class SliceSet:
                                     "params": {k: str(v) for k, v in self.params.items()}}
         return adata
 
-    def write(self, out: str | os.PathLike) -> Path:
+    def write(self, out_dir: str | os.PathLike) -> dict:
         """Write ``slices.npz`` (images, masks, patients, channels) and ``slices.csv`` (meta)."""
-        out = Path(out)
+        out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         with atomic_path(out / "slices.npz") as tmp:
             with open(tmp, "wb") as fh:
@@ -109,12 +110,12 @@ class SliceSet:
                                     patients=np.array(self.patients, dtype=str),
                                     channels=np.array(self.channels, dtype=str),
                                     params=np.array(repr(self.params)))
-        write_table(self.meta.rename_axis("patient_id"), out / "slices.csv")
-        return out
+        return {"slices": out / "slices.npz",
+                "meta": write_table(self.meta.rename_axis("patient_id"), out / "slices.csv")}
 
-    def __repr__(self) -> str:
-        return (f"SliceSet({len(self.patients)} patients, {len(self.channels)} channel(s) "
-                f"{self.channels[:3]}{'…' if len(self.channels) > 3 else ''}, {self.size}×{self.size})")
+    def _short(self) -> str:
+        return (f"{len(self.patients)} patients, {len(self.channels)} channel(s) "
+                f"{self.channels[:3]}{'…' if len(self.channels) > 3 else ''}, {self.size}×{self.size}")
 
 
 def read_slices(path: str | os.PathLike) -> SliceSet:

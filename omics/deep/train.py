@@ -54,6 +54,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from omics._result import Result
 from omics.data.validate import InputError
 from omics.deep.slices import SliceSet
 
@@ -194,7 +195,7 @@ class _Trainer:
             return mse, mse, None
         t = self.torch.as_tensor(surv[0][idx], device=self.device)
         e = self.torch.as_tensor(surv[1][idx], device=self.device)
-        cox = cox_loss(risk, t, e, self.config.ties)
+        cox = cox_loss(risk, t, e, ties=self.config.ties)
         return mse + self.config.cox_weight * cox, mse, cox
 
     def epoch(self, images: np.ndarray, rows: np.ndarray) -> float:
@@ -234,7 +235,7 @@ class _Trainer:
         loss = out["mse"]
         if risk is not None:
             t, e = self.surv[0][rows], self.surv[1][rows]
-            cox = float(cox_loss(risk, torch.as_tensor(t), torch.as_tensor(e), self.config.ties))
+            cox = float(cox_loss(risk, torch.as_tensor(t), torch.as_tensor(e), ties=self.config.ties))
             out["cox"] = cox
             out["cindex"] = float(harrell_c(t, e, risk.cpu().numpy().astype(float)).c_index) if e.sum() else np.nan
             loss += self.config.cox_weight * cox
@@ -243,8 +244,12 @@ class _Trainer:
 
 
 @dataclass(repr=False)
-class RepeatResult:
-    """One CV repeat: held-out patients, learning curves and the best epoch."""
+class RepeatResult(Result):
+    """One CV repeat: held-out patients, learning curves and the best epoch.
+
+    ``to_frame()`` is the learning curves (one row per epoch), ``summary`` the best epoch's
+    held-out numbers, ``write(out)`` writes ``repeat_<R>.json`` (read back by :func:`read_repeats`).
+    """
 
     repeat: int
     seed: int
@@ -278,16 +283,20 @@ class RepeatResult:
         return cls(d["repeat"], d["seed"], d["heldout"], pd.DataFrame(d["history"]), d["best_epoch"],
                    pd.Series(d["heldout_mse"], name="mse", dtype=float), d.get("config", {}))
 
-    def write(self, path: str | os.PathLike) -> Path:
+    def write(self, out_dir: str | os.PathLike) -> dict:
+        """Write ``out_dir/repeat_<R>.json``; a path ending in ``.json`` is taken as the file itself."""
         from omics.data.io import write_text
 
-        return write_text(self.to_json() + "\n", path)
+        path = Path(out_dir)
+        if path.suffix != ".json":
+            path = path / f"repeat_{self.repeat}.json"
+        return {"repeat": write_text(self.to_json() + "\n", path)}
 
-    def __repr__(self) -> str:
+    def _short(self) -> str:
         s = self.summary.iloc[0]
         extra = f", held-out C {s['heldout_cindex']:.3f}" if "heldout_cindex" in s else ""
-        return (f"RepeatResult(repeat {self.repeat}, {len(self.heldout)} held out, best epoch {self.best_epoch}, "
-                f"held-out MSE {s['heldout_mse']:.4g}{extra})")
+        return (f"repeat {self.repeat}, {len(self.heldout)} held out, best epoch {self.best_epoch}, "
+                f"held-out MSE {s['heldout_mse']:.4g}{extra}")
 
 
 def read_repeats(paths: Sequence[str | os.PathLike]) -> list[RepeatResult]:
@@ -301,7 +310,7 @@ def read_repeats(paths: Sequence[str | os.PathLike]) -> list[RepeatResult]:
     return sorted(out, key=lambda r: r.repeat)
 
 
-def cv_repeat(slices: SliceSet, survival: pd.DataFrame | None = None, *, repeat: int = 0,
+def cv_repeat(slices: SliceSet, *, survival: pd.DataFrame | None = None, repeat: int = 0,
               config: TrainConfig = TrainConfig(), progress: bool = False) -> RepeatResult:
     """Run CV repeat ``repeat`` on the training slices (see the module docstring).
 
@@ -355,6 +364,27 @@ def cv_repeat(slices: SliceSet, survival: pd.DataFrame | None = None, *, repeat:
                         pd.Series(best_mse, index=heldout_ids, name="mse"), config.to_dict())
 
 
+def training_set(slices: SliceSet, clinical: pd.DataFrame, *, cohort_column: str = "cohort",
+                 training: str = "training", survival: Sequence[str] | None = None,
+                 source: str = "clinical table", min_patients: int = 4) -> tuple[SliceSet, pd.DataFrame | None]:
+    """The training cohort's slices and (for the HSCAE) its survival columns.
+
+    Keeps the patients of ``slices`` whose ``clinical[cohort_column]`` equals ``training``
+    (compared as text), refusing fewer than ``min_patients``; ``survival`` names the
+    ``(time, event)`` columns to return (``None``: no survival table, as for the CAE).
+    """
+    needed = [cohort_column] + list(survival or [])
+    missing = [c for c in needed if c not in clinical.columns]
+    if missing:
+        raise InputError(f"{source}: no column(s) {', '.join(missing)}")
+    cohort = clinical[cohort_column].astype(str)
+    ids = [p for p in slices.patients if cohort.get(p) == training]
+    if len(ids) < min_patients:
+        raise InputError(f"{source}: only {len(ids)} patient(s) with slices have {cohort_column} = "
+                         f"{training!r}; the deep models need a training cohort")
+    return slices.subset(ids), (clinical[list(survival)] if survival else None)
+
+
 def select_epochs(repeats: Sequence[RepeatResult]) -> int:
     """Epochs of the final model: the median best epoch over the CV repeats (rounded up)."""
     if not repeats:
@@ -384,6 +414,13 @@ class DeepModel:
         with torch.no_grad():
             return self.net(torch.as_tensor(slices.images))[0].numpy()
 
+    def write(self, out_dir: str | os.PathLike) -> dict:
+        """Write ``model.pt`` and ``model.json`` (the card) under ``out_dir`` (:func:`~omics.deep.save_model`)."""
+        from omics.deep.persist import save_model
+
+        out = save_model(self, out_dir)
+        return {"weights": out / "model.pt", "card": out / "model.json"}
+
     def __repr__(self) -> str:
         a = self.card["architecture"]
         return (f"DeepModel({a['model']}, {a['in_channels']}×{a['size']}×{a['size']} → {a['latent']} d-RFs, "
@@ -396,7 +433,7 @@ def patients_hash(patients: Sequence[str]) -> str:
     return hashlib.sha256("\n".join(sorted(map(str, patients))).encode()).hexdigest()
 
 
-def train_final(slices: SliceSet, survival: pd.DataFrame | None = None, *, epochs: int,
+def train_final(slices: SliceSet, *, survival: pd.DataFrame | None = None, epochs: int,
                 config: TrainConfig = TrainConfig(), progress: bool = False) -> DeepModel:
     """Train the final model on all training slices for ``epochs`` epochs (no held-out set)."""
     from tqdm.auto import tqdm
@@ -453,8 +490,71 @@ def reconstruction_mse(model: DeepModel, slices: SliceSet, *, batch_size: int = 
                         index=slices.patients.rename("patient_id"))
 
 
+@dataclass(repr=False)
+class ReconstructionQC(Result):
+    """Reconstruction MSE per patient (the study's ST1), from :func:`reconstruction_qc`.
+
+    ``to_frame()`` is the per-patient table (``patient_id, mse, mse_tumour, cohort,
+    below_criterion``), ``summary`` the per-cohort numbers (:func:`qc_summary`), and
+    ``write(out, prefix=..., suffix=...)`` writes ``<prefix>reconstruction_qc<suffix>.csv``
+    and ``<prefix>reconstruction_summary<suffix>.csv`` as ``omics deep train/extract`` do.
+    """
+
+    table: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        return qc_summary(self.table)
+
+    def write(self, out_dir: str | os.PathLike, *, prefix: str = "", suffix: str = "") -> dict:
+        from omics.data.io import write_table
+
+        out = Path(out_dir)
+        return {"table": write_table(self.table, out / f"{prefix}reconstruction_qc{suffix}.csv", index=False),
+                "summary": write_table(self.summary, out / f"{prefix}reconstruction_summary{suffix}.csv",
+                                       index=False)}
+
+    def _short(self) -> str:
+        s = qc_summary(self.table)
+        return "; ".join(f"{r.cohort}: {r.patients} patients, median MSE {r.median_mse:.3g}" for r in s.itertuples())
+
+
+@dataclass(repr=False)
+class CVRepeats(Result):
+    """The CV repeats of one model, together: learning curves, per-repeat summary, epochs.
+
+    ``to_frame()`` is every repeat's learning curve (column ``repeat``), ``summary`` one row
+    per repeat, ``epochs`` the final model's epochs (:func:`select_epochs`), ``write(out)``
+    writes ``cv_repeats.csv`` as ``omics deep train`` does.
+    """
+
+    repeats: list
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.concat([r.to_frame() for r in self.repeats], ignore_index=True)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        return pd.concat([r.summary for r in self.repeats], ignore_index=True)
+
+    @property
+    def epochs(self) -> int:
+        return select_epochs(self.repeats)
+
+    def write(self, out_dir: str | os.PathLike) -> dict:
+        from omics.data.io import write_table
+
+        return {"summary": write_table(self.summary, Path(out_dir) / "cv_repeats.csv", index=False)}
+
+    def _short(self) -> str:
+        return f"{len(self.repeats)} repeats, final epochs {self.epochs}" if self.repeats else "no repeat"
+
+
 def reconstruction_qc(model: DeepModel, slices: SliceSet, cohort: pd.Series,
-                      repeats: Sequence[RepeatResult] = ()) -> pd.DataFrame:
+                      *, repeats: Sequence[RepeatResult] = ()) -> ReconstructionQC:
     """The study's ST1: reconstruction MSE per patient with its cohort, plus CV held-out rows.
 
     Rows: every patient under the final model (``cohort`` = training / testing / …) and, for
@@ -472,11 +572,13 @@ def reconstruction_qc(model: DeepModel, slices: SliceSet, cohort: pd.Series,
             "mse_tumour": np.concatenate([table["mse_tumour"].to_numpy(float), np.full(len(held), np.nan)]),
             "cohort": np.concatenate([table["cohort"].to_numpy(object), np.full(len(held), "heldout", object)])})
     table["below_criterion"] = table["mse"] < MSE_CRITERION
-    return table
+    return ReconstructionQC(table)
 
 
-def qc_summary(qc: pd.DataFrame) -> pd.DataFrame:
+def qc_summary(qc: pd.DataFrame | ReconstructionQC) -> pd.DataFrame:
     """Mean, median and maximum MSE per cohort and the share below the criterion."""
+    if isinstance(qc, ReconstructionQC):
+        qc = qc.table
     g = qc.groupby("cohort")
     return pd.DataFrame({"patients": g.size(), "mean_mse": g["mse"].mean(), "median_mse": g["mse"].median(),
                          "max_mse": g["mse"].max(), "share_below_1pct": g["below_criterion"].mean(),

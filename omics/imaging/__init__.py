@@ -18,10 +18,11 @@ from omics.imaging.extract import (ExtractionResult, PatientFeatures, PatientIma
 from omics.imaging.icc import ICCResult, apply_icc_filter, feature_icc, icc_single, mean_squares
 from omics.imaging.io import PatientImages, read_image, same_geometry, write_image
 from omics.imaging.masks import (MidSlice, distance_outside, mid_slice, peritumoral_ring, ring_name, roi_masks,
-                                 tumour_with_ring, validate_mask)
-from omics.imaging.preprocess import (PreprocessConfig, PreprocessResult, build_references, cohort_reference,
-                                      foreground_mask, histogram_match, n4_correct, preprocess_files,
-                                      preprocess_patient, resample, resample_to_reference, zscore)
+                                 roi_volumes, tumour_with_ring, validate_mask)
+from omics.imaging.preprocess import (CohortPreprocessing, PreprocessConfig, PreprocessResult, build_references,
+                                      cohort_reference, foreground_mask, histogram_match, n4_correct,
+                                      patients_table, preprocess_cohort, preprocess_files, preprocess_patient,
+                                      read_references, resample, resample_to_reference, write_references, zscore)
 
 __all__ = [
     "ExtractionResult", "PatientFeatures", "PatientImages", "Preset", "extract_cohort", "extract_patient",
@@ -29,7 +30,8 @@ __all__ = [
     "ICCResult", "apply_icc_filter", "feature_icc", "icc_single", "mean_squares",
     "read_image", "same_geometry", "write_image",
     "MidSlice", "distance_outside", "mid_slice", "peritumoral_ring", "ring_name", "roi_masks",
-    "tumour_with_ring", "validate_mask",
+    "roi_volumes", "tumour_with_ring", "validate_mask",
     "PreprocessConfig", "PreprocessResult", "build_references", "preprocess_files", "cohort_reference", "foreground_mask", "histogram_match",
     "n4_correct", "preprocess_patient", "resample", "resample_to_reference", "zscore",
+    "CohortPreprocessing", "patients_table", "preprocess_cohort", "read_references", "write_references",
 ]

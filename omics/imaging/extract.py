@@ -29,6 +29,7 @@ import pandas as pd
 import SimpleITK as sitk
 import yaml
 
+from omics._result import Result
 from omics.data.validate import InputError, check_unique_ids
 from omics.imaging.io import MANIFEST_COLUMNS, PatientImages, manifest_patients, read_image, read_patient_images, same_geometry  # noqa: F401
 from omics.imaging.masks import roi_masks, validate_mask
@@ -68,7 +69,7 @@ class Preset:
                 "shape_sequences": self.shape_sequences, "ring_distances_mm": self.ring_distances_mm}
 
 
-def load_preset(preset: str | os.PathLike | Mapping = "study") -> Preset:
+def load_preset(preset: str | os.PathLike | Mapping) -> Preset:
     """Load a shipped preset by name, a YAML file, or a dictionary.
 
     Parameters
@@ -159,22 +160,56 @@ def split_feature_name(name: str) -> tuple[str, str, str, str]:
 def _as_image(obj, pixel_type=None) -> sitk.Image:
     if isinstance(obj, sitk.Image):
         return obj
-    return read_image(obj, pixel_type)
+    return read_image(obj, pixel_type=pixel_type)
 
 
 # --------------------------------------------------------------------------- extraction
-@dataclass
-class PatientFeatures:
-    """Features of one patient for one mask (``mask`` or ``mask_repeat``)."""
+DIAGNOSTIC_COLUMNS = ["patient_id", "mask", "sequence", "roi", "key", "value"]
+FAILURE_COLUMNS = ["patient_id", "mask", "reason"]
+
+
+@dataclass(repr=False)
+class PatientFeatures(Result):
+    """Features of one patient for one mask (``mask`` or ``mask_repeat``).
+
+    ``to_frame()`` is a one-row patients × features table (index ``patient_id``),
+    ``write(out)`` writes ``features.csv`` and ``diagnostics.csv``.
+    """
 
     patient_id: str
     features: dict[str, float]
     diagnostics: list[dict]
 
+    def to_frame(self) -> pd.DataFrame:
+        frame = pd.DataFrame([self.features], index=pd.Index([self.patient_id], name="patient_id"))
+        return frame
 
-def extract_patient(patient: PatientImages, preset: Preset | str | Mapping = "study",
+    def diagnostics_frame(self) -> pd.DataFrame:
+        """pyradiomics' ``diagnostics_*`` entries: ``patient_id, mask, sequence, roi, key, value``."""
+        return pd.DataFrame(self.diagnostics, columns=DIAGNOSTIC_COLUMNS)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Feature counts per sequence and ROI."""
+        parts = [split_feature_name(n) for n in self.features]
+        frame = pd.DataFrame(parts, columns=["sequence", "roi", "family", "feature"])
+        return (frame.groupby(["sequence", "roi"], sort=False).size().rename("n_features").reset_index())
+
+    def write(self, out_dir) -> dict:
+        """Write ``features.csv`` (one row) and ``diagnostics.csv`` under ``out_dir``."""
+        from omics.data.io import write_table
+
+        out = Path(out_dir)
+        return {"features": write_table(self.to_frame(), out / "features.csv"),
+                "diagnostics": write_table(self.diagnostics_frame(), out / "diagnostics.csv", index=False)}
+
+    def _short(self) -> str:
+        return f"{self.patient_id}: {len(self.features)} features"
+
+
+def extract_patient(patient: PatientImages, *, preset: Preset | str | Mapping = "study",
                     which_mask: str = "mask", ring_distances_mm: Sequence[float] | None = None,
-                    exclude: Any = None, *, label: int | None = None) -> PatientFeatures:
+                    exclude: Any = None, label: int | None = None) -> PatientFeatures:
     """Extract all features of one patient: every sequence × every ROI.
 
     Parameters
@@ -213,15 +248,15 @@ def extract_patient(patient: PatientImages, preset: Preset | str | Mapping = "st
     raw_mask = _as_image(mask_obj)
     images = {seq: _as_image(img) for seq, img in patient.images.items()}
     first = next(iter(images.values()))
-    binary = validate_mask(raw_mask, first, patient.patient_id, label=label, name=which_mask)
+    binary = validate_mask(raw_mask, image=first, patient=patient.patient_id, label=label, name=which_mask)
     excl = _as_image(exclude) if exclude is not None else None
-    rois = roi_masks(binary, rings, excl)
+    rois = roi_masks(binary, distances_mm=rings, exclude=excl)
     extractors = {True: None, False: None}
     features: dict[str, float] = {}
     diagnostics: list[dict] = []
     for seq, image in images.items():
         if not _same_grid(image, binary):
-            validate_mask(raw_mask, image, patient.patient_id, label=label, name=which_mask)
+            validate_mask(raw_mask, image=image, patient=patient.patient_id, label=label, name=which_mask)
         with_shape = preset.shape_sequences is None or seq in preset.shape_sequences
         if extractors[with_shape] is None:
             extractors[with_shape] = _extractor(preset.pyradiomics, with_shape)
@@ -249,8 +284,8 @@ def _diag_value(value) -> str:
     return str(value)
 
 
-@dataclass
-class ExtractionResult:
+@dataclass(repr=False)
+class ExtractionResult(Result):
     """Features of a cohort.
 
     Attributes
@@ -266,6 +301,9 @@ class ExtractionResult:
         ``patient_id, mask, reason`` of the extractions that failed.
     preset
         The preset used.
+
+    ``to_frame()`` is ``features``; ``write(out)`` writes ``features.csv``,
+    ``features_repeat.csv``, ``diagnostics.csv`` and ``failures.csv`` as ``omics extract`` does.
     """
 
     features: pd.DataFrame
@@ -274,23 +312,51 @@ class ExtractionResult:
     failures: pd.DataFrame
     preset: Preset
 
-    def __repr__(self) -> str:
-        return (f"ExtractionResult({self.features.shape[0]} patients × {self.features.shape[1]} features; "
+    def to_frame(self) -> pd.DataFrame:
+        return self.features.copy()
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row: patients, features, repeat segmentations, failures and the preset."""
+        return pd.DataFrame([{"n_patients": self.features.shape[0], "n_features": self.features.shape[1],
+                              "n_repeat": self.features_repeat.shape[0], "n_failures": len(self.failures),
+                              "preset": self.preset.name}])
+
+    def check(self, *, allow_failures: bool = False) -> "ExtractionResult":
+        """Refuse a result in which every patient failed (``InputError`` quoting the first
+        reasons), unless ``allow_failures``; returns ``self``."""
+        if self.features.empty and not allow_failures:
+            reasons = "; ".join(f"{r.patient_id}: {r.reason}" for r in self.failures.head(3).itertuples())
+            raise InputError(f"extraction failed for every patient ({reasons})")
+        return self
+
+    def write(self, out_dir) -> dict:
+        """Write the four tables of ``omics extract`` under ``out_dir``."""
+        from omics.data.io import write_table
+
+        out = Path(out_dir)
+        return {"features": write_table(self.features, out / "features.csv"),
+                "features_repeat": write_table(self.features_repeat, out / "features_repeat.csv"),
+                "diagnostics": write_table(self.diagnostics, out / "diagnostics.csv", index=False),
+                "failures": write_table(self.failures, out / "failures.csv", index=False)}
+
+    def _short(self) -> str:
+        return (f"{self.features.shape[0]} patients × {self.features.shape[1]} features; "
                 f"{self.features_repeat.shape[0]} with a repeat segmentation; "
-                f"{len(self.failures)} failure(s); preset {self.preset.name})")
+                f"{len(self.failures)} failure(s); preset {self.preset.name}")
 
 
 def _extract_one(patient: PatientImages, preset: Preset, which_mask: str, rings, exclude, label=None):
     try:
-        return extract_patient(patient, preset, which_mask, rings, exclude, label=label), None
+        return extract_patient(patient, preset=preset, which_mask=which_mask, ring_distances_mm=rings, exclude=exclude, label=label), None
     except Exception as exc:  # reported per patient, the cohort goes on
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return None, {"patient_id": patient.patient_id, "mask": which_mask, "reason": reason}
 
 
-def extract_cohort(patients: Sequence[PatientImages] | str | os.PathLike, preset: Preset | str | Mapping = "study",
+def extract_cohort(patients: Sequence[PatientImages] | str | os.PathLike, *, preset: Preset | str | Mapping = "study",
                    n_jobs: int = 1, progress: bool = True, ring_distances_mm: Sequence[float] | None = None,
-                   repeat: bool = True, *, label: int | None = None) -> ExtractionResult:
+                   repeat: bool = True, label: int | None = None) -> ExtractionResult:
     """Extract features for every patient (and every repeat segmentation), in parallel.
 
     Parameters
@@ -357,6 +423,6 @@ def _collect(tasks, outputs, preset) -> ExtractionResult:
     features, repeated = frame(rows["mask"]), frame(rows["mask_repeat"])
     if len(repeated):
         repeated = repeated.reindex(columns=features.columns if len(features) else repeated.columns)
-    diag = pd.DataFrame(diagnostics, columns=["patient_id", "mask", "sequence", "roi", "key", "value"])
-    fail = pd.DataFrame(failures, columns=["patient_id", "mask", "reason"])
+    diag = pd.DataFrame(diagnostics, columns=DIAGNOSTIC_COLUMNS)
+    fail = pd.DataFrame(failures, columns=FAILURE_COLUMNS)
     return ExtractionResult(features, repeated, diag, fail, preset)

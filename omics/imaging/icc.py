@@ -21,6 +21,7 @@ absolute-agreement form usually recommended for reproducibility of measurements
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -28,6 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from omics._result import Result
 from omics.data.validate import InputError, check_overlap
 
 ICC_TYPES = ("ICC1", "ICC2", "ICC3")
@@ -77,7 +79,7 @@ def mean_squares(ratings: np.ndarray) -> dict[str, np.ndarray]:
             "JMS": ss_judges / (k - 1), "EMS": ss_error / ((n - 1) * (k - 1)), "n": n, "k": k}
 
 
-def icc_single(ratings: np.ndarray, icc_type: str = "ICC2", confidence: float = 0.95) -> pd.DataFrame:
+def icc_single(ratings: np.ndarray, *, icc_type: str = "ICC2", confidence: float = 0.95) -> pd.DataFrame:
     """ICC(1,1), ICC(2,1) or ICC(3,1) with its confidence interval and F test.
 
     Parameters
@@ -154,8 +156,8 @@ def _ci_icc2(icc, bms, jms, ems, n, k, alpha):
     return low, high
 
 
-@dataclass
-class ICCResult:
+@dataclass(repr=False)
+class ICCResult(Result):
     """ICC per feature and the features that pass the threshold.
 
     Attributes
@@ -167,6 +169,10 @@ class ICCResult:
         Settings used.
     patients
         Patients with both segmentations that entered the ICC.
+
+    ``to_frame()`` is the per-feature table, ``summary`` the retained/extracted counts
+    (:meth:`retained_counts`), ``write(out)`` writes ``icc.csv`` and ``retained_counts.csv``
+    (plus ``handcrafted_features.csv`` when given the feature table), as ``omics icc`` does.
     """
 
     table: pd.DataFrame
@@ -178,6 +184,12 @@ class ICCResult:
     def retained(self) -> list[str]:
         """Features with ICC ≥ threshold, in table order."""
         return self.table.loc[self.table["retained"], "feature"].tolist()
+
+    @property
+    def not_finite(self) -> list[str]:
+        """Features that pass the ICC threshold but are left out for NaN/inf values in some patient."""
+        t = self.table
+        return t.loc[(t["icc"] >= self.threshold) & ~t["finite_in_all_patients"].astype(bool), "feature"].tolist()
 
     def retained_counts(self) -> pd.DataFrame:
         """Retained / extracted feature counts per sequence, ROI and kind (texture or shape)."""
@@ -193,12 +205,34 @@ class ICCResult:
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
 
-    def __repr__(self) -> str:
-        return (f"ICCResult({self.icc_type}, threshold {self.threshold}: {len(self.retained)}/{len(self.table)} "
-                f"features retained over {len(self.patients)} patients)")
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Retained / extracted counts per sequence, ROI and kind (see :meth:`retained_counts`)."""
+        return self.retained_counts()
+
+    def filter(self, features: pd.DataFrame) -> pd.DataFrame:
+        """``features`` restricted to the retained features (see :func:`apply_icc_filter`)."""
+        return apply_icc_filter(features, self)
+
+    def write(self, out_dir, *, features: pd.DataFrame | None = None) -> dict:
+        """Write ``icc.csv`` and ``retained_counts.csv`` under ``out_dir``; with ``features``
+        (patients × features of the first segmentation) also ``handcrafted_features.csv``,
+        the retained columns only."""
+        from omics.data.io import write_table
+
+        out = Path(out_dir)
+        paths = {"icc": write_table(self.table, out / "icc.csv", index=False),
+                 "retained_counts": write_table(self.retained_counts(), out / "retained_counts.csv", index=False)}
+        if features is not None:
+            paths["features"] = write_table(self.filter(features), out / "handcrafted_features.csv")
+        return paths
+
+    def _short(self) -> str:
+        return (f"{self.icc_type}, threshold {self.threshold}: {len(self.retained)}/{len(self.table)} "
+                f"features retained over {len(self.patients)} patients")
 
 
-def feature_icc(first: pd.DataFrame, repeat: pd.DataFrame | Sequence[pd.DataFrame], icc_type: str = "ICC2",
+def feature_icc(first: pd.DataFrame, repeat: pd.DataFrame | Sequence[pd.DataFrame], *, icc_type: str = "ICC2",
                 threshold: float = 0.90, confidence: float = 0.95) -> ICCResult:
     """ICC of every feature between repeated segmentations, and the ICC filter.
 
@@ -261,7 +295,7 @@ def feature_icc(first: pd.DataFrame, repeat: pd.DataFrame | Sequence[pd.DataFram
     result = pd.DataFrame(np.nan, index=range(x.shape[2]),
                           columns=["icc", "ci_low", "ci_high", "F", "df1", "df2", "pvalue"])
     if finite.any():
-        values = icc_single(x[:, :, finite], kind, confidence)
+        values = icc_single(x[:, :, finite], icc_type=kind, confidence=confidence)
         result.loc[np.flatnonzero(finite), values.columns] = values.to_numpy()
     names = [_split(c) for c in first.columns]
     table = pd.DataFrame({"feature": first.columns, "sequence": [n[0] for n in names],

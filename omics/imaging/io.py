@@ -42,7 +42,7 @@ def preserve_locale():
             pass
 
 
-def read_image(path: str | os.PathLike, pixel_type: int | None = None) -> sitk.Image:
+def read_image(path: str | os.PathLike, *, pixel_type: int | None = None) -> sitk.Image:
     """Read a NIfTI/NRRD/MetaImage file or a folder holding one DICOM series.
 
     Parameters
@@ -163,7 +163,7 @@ def _read_dicom_series(folder: Path) -> sitk.Image:
     return reader.Execute()
 
 
-def write_image(image: sitk.Image, path: str | os.PathLike, compress: bool = True) -> Path:
+def write_image(image: sitk.Image, path: str | os.PathLike, *, compress: bool = True) -> Path:
     """Write an image atomically; the format follows the suffix (``.nii.gz`` recommended)."""
     path = Path(path)
     with atomic_path(path) as tmp, preserve_locale():
@@ -171,7 +171,7 @@ def write_image(image: sitk.Image, path: str | os.PathLike, compress: bool = Tru
     return path
 
 
-def same_geometry(a: sitk.Image, b: sitk.Image, tolerance: float = 1e-4) -> bool:
+def same_geometry(a: sitk.Image, b: sitk.Image, *, tolerance: float = 1e-4) -> bool:
     """True if two images share size, spacing, origin and direction (within ``tolerance``)."""
     if a.GetSize() != b.GetSize():
         return False
@@ -228,7 +228,7 @@ def read_patient_images(path: str | os.PathLike) -> list[PatientImages]:
     return manifest_patients(table, source=str(path))
 
 
-def manifest_patients(table: pd.DataFrame, base: str | os.PathLike = ".", source: str = "manifest") -> list[PatientImages]:
+def manifest_patients(table: pd.DataFrame, *, base: str | os.PathLike = ".", source: str = "manifest") -> list[PatientImages]:
     """Group a manifest table into :class:`PatientImages` (paths resolved against ``base``)."""
     base = Path(base)
     patients = []

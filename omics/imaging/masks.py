@@ -16,11 +16,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import SimpleITK as sitk
 
+from omics._result import Result
 from omics.data.validate import InputError
 from omics.imaging.io import describe_geometry, same_geometry
 
@@ -34,7 +36,7 @@ def _who(patient: str | None) -> str:
     return f"patient {patient}: " if patient else ""
 
 
-def validate_mask(mask: sitk.Image, image: sitk.Image | None = None, patient: str | None = None,
+def validate_mask(mask: sitk.Image, *, image: sitk.Image | None = None, patient: str | None = None,
                   label: int | None = None, name: str = "mask") -> sitk.Image:
     """Check a tumour mask and return it as a binary (0/1) uint8 image.
 
@@ -125,7 +127,7 @@ def _exclusion(exclude: sitk.Image | None, mask: sitk.Image) -> np.ndarray | Non
     return sitk.GetArrayFromImage(exclude) > 0
 
 
-def peritumoral_ring(mask: sitk.Image, distance_mm: float, exclude: sitk.Image | None = None) -> sitk.Image:
+def peritumoral_ring(mask: sitk.Image, distance_mm: float, *, exclude: sitk.Image | None = None) -> sitk.Image:
     """Peritumoral ring: voxels outside the tumour within ``distance_mm`` of it.
 
     A voxel is in the ring when the Euclidean distance (mm, with the voxel spacing) from its
@@ -163,7 +165,7 @@ def peritumoral_ring(mask: sitk.Image, distance_mm: float, exclude: sitk.Image |
     return _from_array(ring, mask)
 
 
-def tumour_with_ring(mask: sitk.Image, distance_mm: float, exclude: sitk.Image | None = None) -> sitk.Image:
+def tumour_with_ring(mask: sitk.Image, distance_mm: float, *, exclude: sitk.Image | None = None) -> sitk.Image:
     """Tumour plus its peritumoral ring of ``distance_mm`` (see :func:`peritumoral_ring`)."""
     if distance_mm <= 0:
         raise InputError(f"ring distance must be > 0 mm, got {distance_mm}")
@@ -181,7 +183,7 @@ def ring_name(distance_mm: float) -> str:
     return f"peri{distance_mm:g}mm"
 
 
-def roi_masks(mask: sitk.Image, distances_mm: Sequence[float] = (2.0, 4.0, 6.0),
+def roi_masks(mask: sitk.Image, *, distances_mm: Sequence[float] = (2.0, 4.0, 6.0),
               exclude: sitk.Image | None = None, include_combined: bool = True) -> dict[str, sitk.Image]:
     """All ROIs of a patient: ``tumour``, ``peri<d>mm`` rings and ``tumour_peri<d>mm``.
 
@@ -206,8 +208,19 @@ def roi_masks(mask: sitk.Image, distances_mm: Sequence[float] = (2.0, 4.0, 6.0),
     return rois
 
 
-@dataclass
-class MidSlice:
+def roi_volumes(rois: dict[str, sitk.Image]) -> "pd.DataFrame":
+    """Voxel count and physical volume (mm³) of each ROI mask: ``roi, voxels, volume_mm3``."""
+    import pandas as pd
+
+    rows = []
+    for name, roi in rois.items():
+        n = int(sitk.GetArrayFromImage(roi).astype(bool).sum())
+        rows.append({"roi": name, "voxels": n, "volume_mm3": n * float(np.prod(roi.GetSpacing()))})
+    return pd.DataFrame(rows, columns=["roi", "voxels", "volume_mm3"])
+
+
+@dataclass(repr=False)
+class MidSlice(Result):
     """A 2-D tumour slice with the background removed.
 
     Attributes
@@ -221,18 +234,51 @@ class MidSlice:
         Slice index along the chosen axis (in the SimpleITK index, i.e. z for axis 2).
     spacing
         In-plane spacing (column, row) in mm.
+    patient_id, method
+        Whose slice and how it was chosen (for the table ``write`` produces).
+
+    ``to_frame()`` is the one-row description (``patient_id, method, slice_index, rows,
+    columns, tumour_pixels``); ``write(out)`` writes ``midslice.nii.gz``,
+    ``midslice_mask.nii.gz`` and ``midslice.csv`` as ``omics midslice`` does.
     """
 
     image: np.ndarray
     mask: np.ndarray
     index: int
     spacing: tuple[float, float]
+    patient_id: str = ""
+    method: str = "middle"
 
-    def __repr__(self) -> str:
-        return f"MidSlice(index={self.index}, shape={self.image.shape}, voxels={int(self.mask.sum())})"
+    def to_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame([{"patient_id": self.patient_id, "method": self.method, "slice_index": self.index,
+                              "rows": self.image.shape[0], "columns": self.image.shape[1],
+                              "tumour_pixels": int(self.mask.sum())}])
+
+    def to_images(self) -> tuple[sitk.Image, sitk.Image]:
+        """The slice and its mask as 2-D SimpleITK images carrying the in-plane spacing."""
+        image, mask = sitk.GetImageFromArray(self.image), sitk.GetImageFromArray(self.mask)
+        image.SetSpacing(self.spacing)
+        mask.SetSpacing(self.spacing)
+        return image, mask
+
+    def write(self, out_dir) -> dict:
+        """Write the 2-D slice, its mask (NIfTI) and ``midslice.csv`` under ``out_dir``."""
+        from omics.data.io import write_table
+        from omics.imaging.io import write_image
+
+        out = Path(out_dir)
+        image, mask = self.to_images()
+        return {"image": write_image(image, out / "midslice.nii.gz"),
+                "mask": write_image(mask, out / "midslice_mask.nii.gz"),
+                "table": write_table(self.to_frame(), out / "midslice.csv", index=False)}
+
+    def _short(self) -> str:
+        return f"index={self.index}, shape={self.image.shape}, voxels={int(self.mask.sum())}"
 
 
-def mid_slice(image: sitk.Image, mask: sitk.Image, method: str = "middle", axis: int = 2,
+def mid_slice(image: sitk.Image, mask: sitk.Image, *, method: str = "middle", axis: int = 2,
               background: float = 0.0, crop: bool = False, margin: int = 0,
               patient: str | None = None) -> MidSlice:
     """The tumour's mid slice (or largest-area slice) with the background removed.
@@ -264,7 +310,7 @@ def mid_slice(image: sitk.Image, mask: sitk.Image, method: str = "middle", axis:
         raise InputError(f"method must be 'middle' or 'largest', got {method!r}")
     if axis not in (0, 1, 2):
         raise InputError(f"axis must be 0, 1 or 2, got {axis}")
-    binary = validate_mask(mask, image, patient)
+    binary = validate_mask(mask, image=image, patient=patient)
     arr = sitk.GetArrayFromImage(sitk.Cast(image, sitk.sitkFloat32))
     msk = sitk.GetArrayFromImage(binary)
     np_axis = 2 - axis  # numpy arrays are (z, y, x)
@@ -281,4 +327,5 @@ def mid_slice(image: sitk.Image, mask: sitk.Image, method: str = "middle", axis:
         img2d, msk2d = img2d[r0:r1, c0:c1], msk2d[r0:r1, c0:c1]
     in_plane = [a for a in range(3) if a != axis]
     spacing = image.GetSpacing()
-    return MidSlice(img2d, msk2d.astype(np.uint8), index, (spacing[in_plane[0]], spacing[in_plane[1]]))
+    return MidSlice(img2d, msk2d.astype(np.uint8), index, (spacing[in_plane[0]], spacing[in_plane[1]]),
+                    patient_id=patient or "", method=method)

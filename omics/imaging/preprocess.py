@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import SimpleITK as sitk
 
+from omics._result import Result
 from omics.data.validate import InputError
 
 _INTERPOLATORS = {
@@ -105,8 +106,8 @@ class StepRecord:
     seconds: float = 0.0
 
 
-@dataclass
-class PreprocessResult:
+@dataclass(repr=False)
+class PreprocessResult(Result):
     """Output of :func:`preprocess_patient`.
 
     Attributes
@@ -117,6 +118,10 @@ class PreprocessResult:
         ``{name: mask}`` (``mask``, and ``mask_repeat`` when given) on the same grid.
     steps
         What was applied, in order.
+
+    ``to_frame()`` is the step record (:meth:`steps_frame`), ``summary`` one row per image
+    (size and spacing), ``write(out)`` writes ``out/<patient>/<sequence>.nii.gz`` and the
+    binary masks as ``omics preprocess`` does.
     """
 
     patient_id: str
@@ -130,12 +135,85 @@ class PreprocessResult:
                  "parameters": repr(s.parameters), "seconds": round(s.seconds, 3)} for s in self.steps]
         return pd.DataFrame(rows, columns=["patient_id", "sequence", "step", "parameters", "seconds"])
 
-    def __repr__(self) -> str:
+    def to_frame(self) -> pd.DataFrame:
+        return self.steps_frame()
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row per image and mask: ``patient_id, name, kind, size, spacing``."""
+        rows = [{"patient_id": self.patient_id, "name": name, "kind": kind, "size": tuple(img.GetSize()),
+                 "spacing": tuple(round(v, 6) for v in img.GetSpacing())}
+                for kind, group in (("image", self.images), ("mask", self.masks)) for name, img in group.items()]
+        return pd.DataFrame(rows, columns=["patient_id", "name", "kind", "size", "spacing"])
+
+    def relative_path(self, out_dir, name: str) -> str:
+        """``<patient>/<name>.nii.gz`` relative to ``out_dir``, made safe by
+        :func:`omics.data.child_path` (no ID can write outside ``out_dir``)."""
+        from omics.data.paths import child_path
+
+        out_dir = Path(out_dir)
+        return child_path(out_dir, self.patient_id, name, suffix=".nii.gz",
+                          what="sequence name").relative_to(out_dir).as_posix()
+
+    def manifest_rows(self, out_dir) -> pd.DataFrame:
+        """Manifest rows (``patient_id, sequence, image, mask, repeat_mask``) of the written files,
+        paths relative to ``out_dir``."""
+        rows = [{"patient_id": self.patient_id, "sequence": seq, "image": self.relative_path(out_dir, seq),
+                 "mask": self.relative_path(out_dir, "mask"),
+                 "repeat_mask": self.relative_path(out_dir, "mask_repeat") if "mask_repeat" in self.masks else ""}
+                for seq in self.images]
+        return pd.DataFrame(rows, columns=["patient_id", "sequence", "image", "mask", "repeat_mask"])
+
+    def write(self, out_dir) -> dict:
+        """Write the masks (binary uint8) and the images under ``out_dir/<patient>/``."""
+        from omics.imaging.io import write_image
+
+        out_dir = Path(out_dir)
+        paths = {}
+        for name, m in self.masks.items():
+            paths[name] = write_image(sitk.Cast(m, sitk.sitkUInt8), out_dir / self.relative_path(out_dir, name))
+        for seq, img in self.images.items():
+            paths[seq] = write_image(img, out_dir / self.relative_path(out_dir, seq))
+        return paths
+
+    def _short(self) -> str:
         seqs = ", ".join(f"{k} {v.GetSize()}" for k, v in self.images.items())
-        return f"PreprocessResult({self.patient_id}: {seqs}; steps {[s.step for s in self.steps]})"
+        return f"{self.patient_id}: {seqs}; steps {[s.step for s in self.steps]}"
 
 
-def resample(image: sitk.Image, spacing: Sequence[float] = (1.0, 1.0, 4.0),
+@dataclass(repr=False)
+class CohortPreprocessing(Result):
+    """What :func:`preprocess_cohort` wrote: the new manifest and the step record.
+
+    ``to_frame()`` is the manifest (paths relative to the output folder), ``summary`` the
+    number of steps and seconds per patient and step, ``write(out)`` writes
+    ``manifest.csv`` and ``steps.csv`` as ``omics preprocess`` does.
+    """
+
+    manifest: pd.DataFrame
+    steps: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.manifest.copy()
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Seconds spent per step (over images and patients) and how many images went through it."""
+        return (self.steps.groupby("step", sort=False)
+                .agg(n_images=("sequence", "size"), seconds=("seconds", "sum")).reset_index())
+
+    def write(self, out_dir) -> dict:
+        from omics.data.io import write_table
+
+        out = Path(out_dir)
+        return {"manifest": write_table(self.manifest, out / "manifest.csv", index=False),
+                "steps": write_table(self.steps, out / "steps.csv", index=False)}
+
+    def _short(self) -> str:
+        return f"{self.manifest['patient_id'].nunique()} patients, {len(self.manifest)} images"
+
+
+def resample(image: sitk.Image, *, spacing: Sequence[float] = (1.0, 1.0, 4.0),
              interpolator: str = "linear", default_value: float = 0.0) -> sitk.Image:
     """Resample an image to a new voxel spacing, keeping its physical extent.
 
@@ -174,7 +252,7 @@ def resample(image: sitk.Image, spacing: Sequence[float] = (1.0, 1.0, 4.0),
                          image.GetOrigin(), spacing, image.GetDirection(), default_value, output_type)
 
 
-def resample_to_reference(image: sitk.Image, reference: sitk.Image, interpolator: str = "linear",
+def resample_to_reference(image: sitk.Image, reference: sitk.Image, *, interpolator: str = "linear",
                           default_value: float = 0.0) -> sitk.Image:
     """Resample ``image`` onto the grid of ``reference`` (physical space, identity transform)."""
     if interpolator not in _INTERPOLATORS:
@@ -189,7 +267,7 @@ def foreground_mask(image: sitk.Image) -> sitk.Image:
     return sitk.OtsuThreshold(sitk.Cast(image, sitk.sitkFloat32), 0, 1, 200)
 
 
-def n4_correct(image: sitk.Image, mask: sitk.Image | None = None, shrink_factor: int = 4,
+def n4_correct(image: sitk.Image, *, mask: sitk.Image | None = None, shrink_factor: int = 4,
                iterations: Sequence[int] = (50, 50, 30, 20), control_points: int = 4,
                return_field: bool = False):
     """N4 bias-field correction, fitted on a shrunk image and applied at full resolution.
@@ -242,7 +320,7 @@ def n4_correct(image: sitk.Image, mask: sitk.Image | None = None, shrink_factor:
     return (corrected, bias) if return_field else corrected
 
 
-def cohort_reference(images: Sequence[sitk.Image], masks: Sequence[sitk.Image | None] | None = None,
+def cohort_reference(images: Sequence[sitk.Image], *, masks: Sequence[sitk.Image | None] | None = None,
                      n_quantiles: int = 1024, output_range: tuple[float, float] | None = None) -> sitk.Image:
     """Average intensity histogram of a cohort, as a reference image for histogram matching.
 
@@ -296,7 +374,7 @@ def _rescale(values: np.ndarray, output_range: tuple[float, float]) -> np.ndarra
     return lo + (values - vmin) * (hi - lo) / (vmax - vmin)
 
 
-def histogram_match(image: sitk.Image, reference: sitk.Image, levels: int = 1024, match_points: int = 7,
+def histogram_match(image: sitk.Image, reference: sitk.Image, *, levels: int = 1024, match_points: int = 7,
                     output_range: tuple[float, float] | None = (-10000.0, 10000.0),
                     threshold_at_mean: bool = True) -> sitk.Image:
     """Match an image's histogram to a reference (ITK's piecewise-linear quantile matching).
@@ -342,7 +420,7 @@ def histogram_match(image: sitk.Image, reference: sitk.Image, levels: int = 1024
     return matched
 
 
-def zscore(image: sitk.Image, mask: sitk.Image | None = None) -> sitk.Image:
+def zscore(image: sitk.Image, *, mask: sitk.Image | None = None) -> sitk.Image:
     """Standardise intensities: ``(x − mean) / SD`` with mean and SD over ``mask``
     (default: the Otsu foreground)."""
     image = sitk.Cast(image, sitk.sitkFloat32)
@@ -357,7 +435,7 @@ def zscore(image: sitk.Image, mask: sitk.Image | None = None) -> sitk.Image:
 
 
 def preprocess_patient(images: Mapping[str, sitk.Image], masks: Mapping[str, sitk.Image],
-                       config: PreprocessConfig = PreprocessConfig(),
+                       *, config: PreprocessConfig = PreprocessConfig(),
                        references: Mapping[str, sitk.Image] | None = None,
                        patient_id: str = "patient", grid_sequence: str = "CET1") -> PreprocessResult:
     """Preprocess all sequences of one patient and put them, with the masks, on one grid.
@@ -396,7 +474,7 @@ def preprocess_patient(images: Mapping[str, sitk.Image], masks: Mapping[str, sit
     grid = images[grid_name]
     if config.spacing is not None:
         t0 = time.perf_counter()
-        grid = resample(grid, config.spacing, config.interpolator)
+        grid = resample(grid, spacing=config.spacing, interpolator=config.interpolator)
         steps.append(StepRecord(grid_name, "resample", {"spacing": list(config.spacing),
                                                         "interpolator": config.interpolator},
                                 time.perf_counter() - t0))
@@ -406,10 +484,10 @@ def preprocess_patient(images: Mapping[str, sitk.Image], masks: Mapping[str, sit
         if seq == grid_name:
             out_images[seq] = sitk.Cast(grid, sitk.sitkFloat32)
         else:
-            out_images[seq] = resample_to_reference(img, grid, config.interpolator)
+            out_images[seq] = resample_to_reference(img, grid, interpolator=config.interpolator)
             steps.append(StepRecord(seq, "resample", {"onto": grid_name, "interpolator": config.interpolator},
                                     time.perf_counter() - t0))
-    out_masks = {name: resample_to_reference(m, grid, "nearest") for name, m in masks.items()}
+    out_masks = {name: resample_to_reference(m, grid, interpolator="nearest") for name, m in masks.items()}
     for name in out_masks:
         steps.append(StepRecord(name, "resample", {"onto": grid_name, "interpolator": "nearest"}))
     for seq in list(out_images):
@@ -420,16 +498,16 @@ def preprocess_patient(images: Mapping[str, sitk.Image], masks: Mapping[str, sit
 def _intensity_steps(image, seq, config, references, masks, steps):
     if config.n4:
         t0 = time.perf_counter()
-        image = n4_correct(image, None, config.n4_shrink_factor, config.n4_iterations,
-                           config.n4_control_points)
+        image = n4_correct(image, mask=None, shrink_factor=config.n4_shrink_factor, iterations=config.n4_iterations,
+                           control_points=config.n4_control_points)
         steps.append(StepRecord(seq, "n4", {"shrink_factor": config.n4_shrink_factor,
                                             "iterations": list(config.n4_iterations),
                                             "control_points": config.n4_control_points,
                                             "fit_mask": "otsu foreground"}, time.perf_counter() - t0))
     if config.histogram_match:
         t0 = time.perf_counter()
-        image = histogram_match(image, references[seq], config.histogram_levels, config.match_points,
-                                config.output_range)
+        image = histogram_match(image, references[seq], levels=config.histogram_levels, match_points=config.match_points,
+                                output_range=config.output_range)
         steps.append(StepRecord(seq, "histogram_match", {"levels": config.histogram_levels,
                                                          "match_points": config.match_points,
                                                          "output_range": list(config.output_range)},
@@ -437,14 +515,14 @@ def _intensity_steps(image, seq, config, references, masks, steps):
     if config.zscore:
         t0 = time.perf_counter()
         region = masks.get("mask") if config.zscore_in_mask else None
-        image = zscore(image, region)
+        image = zscore(image, mask=region)
         steps.append(StepRecord(seq, "zscore", {"region": "mask" if region is not None else "otsu foreground"},
                                 time.perf_counter() - t0))
     return image
 
 
 # --------------------------------------------------------------------------- cohort level
-def build_references(patients, sequences: Sequence[str] | None = None, n_quantiles: int = 1024,
+def build_references(patients, *, sequences: Sequence[str] | None = None, n_quantiles: int = 1024,
                      progress: bool = False) -> dict[str, sitk.Image]:
     """Per-sequence cohort references for histogram matching (see :func:`cohort_reference`).
 
@@ -482,7 +560,7 @@ def build_references(patients, sequences: Sequence[str] | None = None, n_quantil
     return {seq: cohort_reference(imgs, n_quantiles=n_quantiles) for seq, imgs in found.items()}
 
 
-def check_patient_inputs(patient, grid_sequence: str = "CET1", *, label: int | None = None
+def check_patient_inputs(patient, *, grid_sequence: str = "CET1", label: int | None = None
                          ) -> tuple[dict[str, sitk.Image], dict[str, sitk.Image]]:
     """Read one patient's images and masks and validate the masks.
 
@@ -509,14 +587,14 @@ def check_patient_inputs(patient, grid_sequence: str = "CET1", *, label: int | N
     if patient.repeat_mask is not None:
         masks["mask_repeat"] = patient.repeat_mask
     drawn_on = images.get(grid_sequence)  # the masks are drawn on CET1: same geometry required
-    return images, {name: validate_mask(m if isinstance(m, sitk.Image) else read_image(m), drawn_on, pid,
+    return images, {name: validate_mask(m if isinstance(m, sitk.Image) else read_image(m), image=drawn_on, patient=pid,
                                         label=label, name=name)
                     for name, m in masks.items()}
 
 
-def preprocess_files(patient, out_dir, config: PreprocessConfig = PreprocessConfig(),
+def preprocess_files(patient, out_dir, *, config: PreprocessConfig = PreprocessConfig(),
                      references: Mapping[str, sitk.Image] | None = None, grid_sequence: str = "CET1",
-                     *, label: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                     label: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Preprocess one patient's files and write them under ``out_dir/<patient>/``.
 
     Writes ``<sequence>.nii.gz``, ``mask.nii.gz`` (and ``mask_repeat.nii.gz``) on one grid;
@@ -530,22 +608,70 @@ def preprocess_files(patient, out_dir, config: PreprocessConfig = PreprocessConf
     (manifest rows, steps) : tuple of DataFrames
         Manifest rows with paths relative to ``out_dir`` and the step record.
     """
+    out_dir = Path(out_dir)
+    images, masks = check_patient_inputs(patient, grid_sequence=grid_sequence, label=label)
+    result = preprocess_patient(images, masks, config=config, references=references,
+                                patient_id=patient.patient_id, grid_sequence=grid_sequence)
+    result.write(out_dir)
+    return result.manifest_rows(out_dir), result.steps_frame()
+
+
+def preprocess_cohort(patients, out_dir, *, config: PreprocessConfig = PreprocessConfig(),
+                      references: Mapping[str, sitk.Image] | None = None, grid_sequence: str = "CET1",
+                      label: int | None = None) -> CohortPreprocessing:
+    """Preprocess every patient into ``out_dir/<patient>/`` (see :func:`preprocess_files`).
+
+    Every patient's files and masks are read and checked (:func:`check_patient_inputs`)
+    before anything is written, so a bad patient never leaves a half-written folder.
+    Histogram matching (``config.histogram_match``) needs ``references`` for every
+    sequence. ``write(out_dir)`` on the result adds ``manifest.csv`` and ``steps.csv``.
+    """
+    patients = list(patients)
+    if config.histogram_match:
+        if references is None:
+            raise InputError("histogram matching needs references (see build_references), or switch it off")
+        absent = sorted({s for p in patients for s in p.images} - set(references))
+        if absent:
+            raise InputError(f"no histogram reference for sequence(s) {absent}")
+    for patient in patients:
+        check_patient_inputs(patient, grid_sequence=grid_sequence, label=label)
+    rows, steps = [], []
+    for patient in patients:
+        manifest_rows, patient_steps = preprocess_files(patient, out_dir, config=config, references=references,
+                                                        grid_sequence=grid_sequence, label=label)
+        rows.append(manifest_rows)
+        steps.append(patient_steps)
+    manifest = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
+        columns=["patient_id", "sequence", "image", "mask", "repeat_mask"])
+    step_table = pd.concat(steps, ignore_index=True) if steps else pd.DataFrame(
+        columns=["patient_id", "sequence", "step", "parameters", "seconds"])
+    return CohortPreprocessing(manifest, step_table)
+
+
+def patients_table(patients) -> pd.DataFrame:
+    """One row per patient of a manifest: ``patient_id, has_repeat, n_sequences``."""
+    patients = list(patients)
+    return pd.DataFrame({"patient_id": [p.patient_id for p in patients],
+                         "has_repeat": [int(p.repeat_mask is not None) for p in patients],
+                         "n_sequences": [len(p.images) for p in patients]})
+
+
+def reference_path(folder, sequence: str) -> Path:
+    """``FOLDER/reference_<sequence>.nii.gz``, the sequence name made safe for a file name."""
     from omics.data.paths import child_path
+
+    return child_path(folder, f"reference_{sequence}", suffix=".nii.gz", what="sequence name")
+
+
+def write_references(references: Mapping[str, sitk.Image], folder) -> dict:
+    """Write ``{sequence: reference}`` as ``FOLDER/reference_<sequence>.nii.gz``."""
     from omics.imaging.io import write_image
 
-    out_dir = Path(out_dir)
-    pid = patient.patient_id
-    images, masks = check_patient_inputs(patient, grid_sequence, label=label)
-    result = preprocess_patient(images, masks, config, references, pid, grid_sequence)
+    return {seq: write_image(ref, reference_path(folder, seq)) for seq, ref in references.items()}
 
-    def relative(name: str) -> str:
-        return child_path(out_dir, pid, name, suffix=".nii.gz", what="sequence name").relative_to(out_dir).as_posix()
 
-    for name, m in result.masks.items():
-        write_image(sitk.Cast(m, sitk.sitkUInt8), out_dir / relative(name))
-    rows = []
-    for seq, img in result.images.items():
-        write_image(img, out_dir / relative(seq))
-        rows.append({"patient_id": pid, "sequence": seq, "image": relative(seq), "mask": relative("mask"),
-                     "repeat_mask": relative("mask_repeat") if "mask_repeat" in result.masks else ""})
-    return pd.DataFrame(rows), result.steps_frame()
+def read_references(folder, sequences: Sequence[str]) -> dict[str, sitk.Image]:
+    """The histogram references of ``sequences`` written by :func:`write_references`."""
+    from omics.imaging.io import read_image
+
+    return {seq: read_image(reference_path(folder, seq)) for seq in sorted(set(sequences))}

@@ -26,7 +26,7 @@ def _physical_grid(shape_zyx, spacing_xyz):
     return ((x - centre[2]) * spacing_xyz[0], (y - centre[1]) * spacing_xyz[1], (z - centre[0]) * spacing_xyz[2])
 
 
-def bias_field(shape_zyx, spacing_xyz, strength: float = 0.4, seed: int = 0) -> np.ndarray:
+def bias_field(shape_zyx, spacing_xyz, *, strength: float = 0.4, seed: int = 0) -> np.ndarray:
     """A smooth multiplicative bias field ``exp(strength · g)``, ``g`` a random linear +
     quadratic trend scaled to [−1, 1] over the volume."""
     rng = np.random.default_rng(seed)
@@ -37,7 +37,7 @@ def bias_field(shape_zyx, spacing_xyz, strength: float = 0.4, seed: int = 0) -> 
     return np.exp(strength * g)
 
 
-def sphere_mask(shape_zyx, spacing_xyz, radius_mm: float, centre_mm=(0.0, 0.0, 0.0)) -> np.ndarray:
+def sphere_mask(shape_zyx, spacing_xyz, radius_mm: float, *, centre_mm=(0.0, 0.0, 0.0)) -> np.ndarray:
     """Voxels whose centre lies within ``radius_mm`` of ``centre_mm`` (x, y, z from the
     volume centre)."""
     x, y, z = _physical_grid(shape_zyx, spacing_xyz)
@@ -45,14 +45,14 @@ def sphere_mask(shape_zyx, spacing_xyz, radius_mm: float, centre_mm=(0.0, 0.0, 0
     return (r2 <= radius_mm ** 2).astype(np.uint8)
 
 
-def to_image(array: np.ndarray, spacing_xyz, dtype=np.float32) -> sitk.Image:
+def to_image(array: np.ndarray, spacing_xyz, *, dtype=np.float32) -> sitk.Image:
     """NumPy (z, y, x) array → SimpleITK image with the given spacing."""
     img = sitk.GetImageFromArray(np.asarray(array, dtype=dtype))
     img.SetSpacing(tuple(float(s) for s in spacing_xyz))
     return img
 
 
-def phantom_patient(group: int, seed: int, shape_zyx=(12, 48, 48), spacing_xyz=(1.0, 1.0, 3.5),
+def phantom_patient(group: int, seed: int, *, shape_zyx=(12, 48, 48), spacing_xyz=(1.0, 1.0, 3.5),
                     radius_mm: float = 11.0, bias_strength: float = 0.0):
     """One phantom patient: ``({sequence: image}, mask, repeat_mask)``.
 
@@ -64,11 +64,11 @@ def phantom_patient(group: int, seed: int, shape_zyx=(12, 48, 48), spacing_xyz=(
     rng = np.random.default_rng(seed)
     centre = rng.uniform(-3, 3, size=3) * np.array([1.0, 1.0, 0.3])
     radius = radius_mm * rng.uniform(0.85, 1.15)
-    mask = sphere_mask(shape_zyx, spacing_xyz, radius, centre)
-    repeat = sphere_mask(shape_zyx, spacing_xyz, radius * rng.uniform(0.95, 1.05), centre)
+    mask = sphere_mask(shape_zyx, spacing_xyz, radius, centre_mm=centre)
+    repeat = sphere_mask(shape_zyx, spacing_xyz, radius * rng.uniform(0.95, 1.05), centre_mm=centre)
     x, y, z = _physical_grid(shape_zyx, spacing_xyz)
     body = ((x / 22.0) ** 2 + (y / 22.0) ** 2 + (z / 40.0) ** 2) <= 1.0
-    field = bias_field(shape_zyx, spacing_xyz, bias_strength, seed + 1) if bias_strength > 0 else 1.0
+    field = bias_field(shape_zyx, spacing_xyz, strength=bias_strength, seed=seed + 1) if bias_strength > 0 else 1.0
     images = {}
     for k, (seq, (tumour_mean, tissue_mean)) in enumerate(SEQUENCE_CONTRAST.items()):
         noise = rng.normal(size=shape_zyx)
@@ -78,10 +78,10 @@ def phantom_patient(group: int, seed: int, shape_zyx=(12, 48, 48), spacing_xyz=(
         tissue = tissue_mean + 15.0 * rng.normal(size=shape_zyx)
         arr = np.where(mask > 0, tumour_mean + 60.0 * noise, np.where(body, tissue, 5.0 + rng.normal(size=shape_zyx)))
         images[seq] = to_image(np.clip(arr * field, 0, None), spacing_xyz)
-    return images, to_image(mask, spacing_xyz, np.uint8), to_image(repeat, spacing_xyz, np.uint8)
+    return images, to_image(mask, spacing_xyz, dtype=np.uint8), to_image(repeat, spacing_xyz, dtype=np.uint8)
 
 
-def make_phantom_cohort(out: str | os.PathLike, n_per_group: int = 6, n_repeat: int | None = None,
+def make_phantom_cohort(out: str | os.PathLike, *, n_per_group: int = 6, n_repeat: int | None = None,
                         seed: int = 0, bias_strength: float = 0.0, **kwargs) -> pd.DataFrame:
     """Write a two-group phantom cohort (NIfTI + ``manifest.csv``) and return the manifest.
 

@@ -21,7 +21,7 @@ def cam_overlay(image: np.ndarray, cam: np.ndarray, *, title: str = "", alpha: f
     return fig if fig is not None else ax.figure
 
 
-def cam_grid(slices, cams, groups: pd.Series | None = None, *, per_group: int = 4) -> Figure:
+def cam_grid(slices, cams, *, groups: pd.Series | None = None, per_group: int = 4) -> Figure:
     """The study's Fig. 4 in miniature: per group, ``per_group`` patients as slice + CAM overlay.
 
     Patients are taken in ID order within each group (deterministic).

@@ -15,7 +15,7 @@ import pandas as pd  # noqa: E402
 import SimpleITK as sitk  # noqa: E402
 
 
-def plot_overlay(image: sitk.Image, mask: sitk.Image, rings: Mapping[str, sitk.Image] | None = None,
+def plot_overlay(image: sitk.Image, mask: sitk.Image, *, rings: Mapping[str, sitk.Image] | None = None,
                  slice_index: int | None = None, title: str | None = None, ax=None):
     """Axial slice of ``image`` with the tumour contour and ring contours.
 
@@ -54,7 +54,7 @@ def plot_overlay(image: sitk.Image, mask: sitk.Image, rings: Mapping[str, sitk.I
     return fig
 
 
-def plot_icc_distribution(result, ax=None):
+def plot_icc_distribution(result, *, ax=None):
     """Histogram of feature ICCs per sequence with the retention threshold.
 
     Parameters

@@ -20,7 +20,7 @@ from omics.data.io import atomic_path
 SET_COLOURS = {"train": "#c0392b", "cv": "#27ae60", "test": "#2c6fbb"}
 
 
-def save_figure(fig: Figure, path, dpi: int = 150) -> Path:
+def save_figure(fig: Figure, path, *, dpi: int = 150) -> Path:
     """Write a figure atomically (format from the suffix)."""
     path = Path(path)
     with atomic_path(path) as tmp:
@@ -36,7 +36,7 @@ def _colour(label: str, i: int) -> str:
     return f"C{i % 10}"
 
 
-def roc_figure(curves: Mapping[str, pd.DataFrame], aucs: Mapping[str, object] | None = None, *,
+def roc_figure(curves: Mapping[str, pd.DataFrame], *, aucs: Mapping[str, object] | None = None,
                title: str | None = None) -> Figure:
     """ROC curves (training / CV / external …) on one plot, AUC (95 % CI) in the legend.
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from omics._result import Result
 from omics.data.validate import InputError
 
 
@@ -33,8 +34,8 @@ def _logit(y, X):
     return sm.Logit(y, sm.add_constant(X, has_constant="add")).fit(disp=0, maxiter=200)
 
 
-@dataclass
-class ClinicalModel:
+@dataclass(repr=False)
+class ClinicalModel(Result):
     """A multivariable logistic model chosen by univariable screening.
 
     Attributes
@@ -78,8 +79,8 @@ class ClinicalModel:
                                              f"Logistic regression for {self.outcome} (univariable P < "
                                              f"{self.screen_p} enters the multivariable model)")}, out_dir)
 
-    def __repr__(self) -> str:
-        return f"ClinicalModel({self.outcome} ~ {' + '.join(self.selected) or '1'}; screened at P < {self.screen_p})"
+    def _short(self) -> str:
+        return f"{self.outcome} ~ {' + '.join(self.selected) or '1'}; screened at P < {self.screen_p}"
 
 
 def clinical_logistic(data: pd.DataFrame, *, outcome: str, variables, screen_p: float = 0.1) -> ClinicalModel:
@@ -136,12 +137,14 @@ def clinical_logistic(data: pd.DataFrame, *, outcome: str, variables, screen_p: 
     return ClinicalModel(table, selected, result, outcome, levels, screen_p)
 
 
-@dataclass
-class Nomogram:
+@dataclass(repr=False)
+class Nomogram(Result):
     """Points scales of a logistic model: each predictor's value → points (0–100 for the
     predictor with the widest effect), total points → predicted probability.
 
     ``axes``: tidy table ``variable, value, points``; ``total``: ``points, probability``.
+    ``to_frame()`` is ``axes``, ``summary`` one row per predictor (its points range),
+    ``write(out)`` writes ``nomogram_axes.csv`` and ``nomogram_total.csv``.
     """
 
     axes: pd.DataFrame
@@ -149,9 +152,17 @@ class Nomogram:
     scale: float
     lp0: float
 
-    def probability(self, total_points) -> np.ndarray:
-        """Probability for a total number of points."""
-        return 1 / (1 + np.exp(-(self.lp0 + np.asarray(total_points, dtype=float) / self.scale)))
+    def probability(self, total_points):
+        """Probability for a total number of points: a Series (same index, name ``prob``)
+        for a Series of points (e.g. :meth:`points`), a float for a number, else an array."""
+        values = 1 / (1 + np.exp(-(self.lp0 + np.asarray(total_points, dtype=float) / self.scale)))
+        if isinstance(total_points, pd.Series):
+            return pd.Series(values, index=total_points.index, name="prob")
+        return float(values) if np.ndim(values) == 0 else values
+
+    def predict_proba(self, data: pd.DataFrame) -> pd.Series:
+        """Predicted probability of each patient (index of ``data``), read off the nomogram."""
+        return self.probability(self.points(data))
 
     def points(self, data: pd.DataFrame) -> pd.Series:
         """Total points of each patient (numeric predictors)."""
@@ -164,8 +175,24 @@ class Nomogram:
     def to_frame(self) -> pd.DataFrame:
         return self.axes.copy()
 
-    def __repr__(self) -> str:
-        return f"Nomogram({self.axes['variable'].nunique()} predictors, {self.scale:.2f} points per logit unit)"
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row per predictor: its smallest and largest points."""
+        return (self.axes.groupby("variable", sort=False)["points"].agg(["min", "max"])
+                .rename(columns={"min": "points_min", "max": "points_max"}).reset_index())
+
+    def write(self, out_dir) -> dict:
+        """Write ``nomogram_axes.csv`` (value → points) and ``nomogram_total.csv`` (points → probability)."""
+        from pathlib import Path
+
+        from omics.data.io import write_table
+
+        out = Path(out_dir)
+        return {"axes": write_table(self.axes, out / "nomogram_axes.csv", index=False),
+                "total": write_table(self.total, out / "nomogram_total.csv", index=False)}
+
+    def _short(self) -> str:
+        return f"{self.axes['variable'].nunique()} predictors, {self.scale:.2f} points per logit unit"
 
 
 def nomogram(result, data: pd.DataFrame, *, n_ticks: int = 6) -> Nomogram:

@@ -82,7 +82,7 @@ def _metrics(y: np.ndarray, p: np.ndarray, calls: np.ndarray, threshold: float, 
     }
 
 
-def metrics_table(predictions: pd.DataFrame, by=("set",), *, level: float = 0.95) -> pd.DataFrame:
+def metrics_table(predictions: pd.DataFrame, *, by=("set",), level: float = 0.95) -> pd.DataFrame:
     """Metrics for each group of a tidy predictions table.
 
     ``predictions`` needs columns ``y``, ``prob`` and ``threshold`` (the threshold of the

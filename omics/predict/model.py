@@ -13,6 +13,7 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
+from omics._result import Result
 from omics.data.io import atomic_path, write_text
 from omics.data.validate import InputError
 from omics.predict.metrics import youden_threshold
@@ -30,9 +31,13 @@ def training_hash(X: pd.DataFrame, y: pd.Series) -> str:
     return h.hexdigest()
 
 
-@dataclass
-class FrozenModel:
-    """A fitted pipeline with its model card (features, steps, threshold, versions, hash)."""
+@dataclass(repr=False)
+class FrozenModel(Result):
+    """A fitted pipeline with its model card (features, steps, threshold, versions, hash).
+
+    ``to_frame()`` lists the selected features, ``summary`` the card's scalar entries,
+    ``write(out)`` (= :meth:`save`) writes ``model.joblib`` and ``model_card.json``.
+    """
 
     pipeline: object
     card: dict
@@ -61,6 +66,14 @@ class FrozenModel:
         prob = self.pipeline.predict_proba(X)[:, 1]
         thr = float(self.card["threshold"])
         return pd.DataFrame({"prob": prob, "call": (prob >= thr).astype(int)}, index=features.index.rename("patient_id"))
+
+    def predict_proba(self, features: pd.DataFrame, *, batch=None, covariates: pd.DataFrame | None = None) -> pd.Series:
+        """Predicted probability per patient (Series ``prob`` indexed by patient ID); see :meth:`apply`."""
+        return self.apply(features, batch=batch, covariates=covariates)["prob"]
+
+    def predict(self, features: pd.DataFrame, *, batch=None, covariates: pd.DataFrame | None = None) -> pd.Series:
+        """0/1 call per patient at the frozen threshold (Series ``call`` indexed by patient ID)."""
+        return self.apply(features, batch=batch, covariates=covariates)["call"]
 
     def save(self, out_dir) -> dict:
         """Write ``model.joblib`` and ``model_card.json`` (atomically)."""
@@ -92,11 +105,11 @@ class FrozenModel:
     def summary(self) -> pd.DataFrame:
         return pd.DataFrame([{k: v for k, v in self.card.items() if not isinstance(v, (list, dict))}])
 
-    def __repr__(self) -> str:
+    def _short(self) -> str:
         c = self.card
-        return (f"FrozenModel({c['harmonization']}/{c['selector']}/{c['classifier']}, "
+        return (f"{c['harmonization']}/{c['selector']}/{c['classifier']}, "
                 f"{len(c['selected_features'])} selected of {len(c['input_features'])} features, "
-                f"threshold {c['threshold']:.3f}, trained on {c['n_train']})")
+                f"threshold {c['threshold']:.3f}, trained on {c['n_train']}")
 
 
 def fit_model(features: pd.DataFrame, y, *, batch=None, covariates=None, harmonization: str = "none",

@@ -28,9 +28,14 @@ SELECTORS = ("none", "relieff", "ttest", "mrmr", "lasso", "mrmr+lasso")
 CLASSIFIERS = ("svm", "mlp", "rf", "logistic")
 
 
-def feature_frame(features, source: str = "feature table") -> pd.DataFrame:
-    """Patients × features as a float DataFrame (AnnData accepted), finite values only."""
-    from omics.data.convert import as_samples_by_features   # the one input converter
+def feature_frame(features, *, source: str = "feature table") -> pd.DataFrame:
+    """Patients × features as a float DataFrame with text patient IDs, finite values only.
+
+    DataFrame, AnnData (or one MuData modality) and 2-D arrays are accepted through the one
+    input converter :func:`omics.data.convert.as_samples_by_features`.
+    """
+    from omics.data.convert import as_samples_by_features
+
     return as_samples_by_features(features, source=source).astype(float)
 
 
@@ -52,12 +57,13 @@ def model_input(features: pd.DataFrame, *, batch=None, covariates: pd.DataFrame 
     if reserved:
         raise InputError(f"feature table: column name(s) {reserved} are reserved for the batch/covariates")
     if batch is not None:
-        b = pd.Series(batch).reindex(X.index) if isinstance(batch, pd.Series) else pd.Series(np.asarray(batch), index=X.index)
+        b = (batch.rename(index=str).reindex(X.index) if isinstance(batch, pd.Series)
+             else pd.Series(np.asarray(batch), index=X.index))
         if b.isna().any():
             raise InputError(f"batch: missing for {int(b.isna().sum())} patient(s), e.g. {list(b.index[b.isna()][:3])}")
         X[BATCH_COLUMN] = b.astype(str).to_numpy()
     if covariates is not None:
-        cov = covariates.reindex(X.index)
+        cov = covariates.rename(index=str).reindex(X.index)
         if cov.isna().any().any():
             raise InputError(f"covariates: missing values for patient(s) {list(cov.index[cov.isna().any(axis=1)][:3])}")
         for col in cov.columns:

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from omics._result import Result
 from omics.data.validate import InputError
 
 
@@ -73,7 +74,7 @@ def _midranks(a: np.ndarray) -> np.ndarray:
     return out
 
 
-def delong_placements(y, scores, direction: str = "<") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def delong_placements(y, scores, *, direction: str = "<") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """AUCs and DeLong placement values of one or more scores on the same patients.
 
     Parameters
@@ -111,21 +112,24 @@ def delong_placements(y, scores, direction: str = "<") -> tuple[np.ndarray, np.n
     return auc, v10, v01
 
 
-def delong_covariance(y, scores, direction: str = "<") -> tuple[np.ndarray, np.ndarray]:
+def delong_covariance(y, scores, *, direction: str = "<") -> tuple[np.ndarray, np.ndarray]:
     """AUCs and their DeLong covariance matrix (k × k) for correlated scores.
 
     ``cov[i, i]`` equals pROC's ``var(roc_i)`` and ``cov[i, j]`` its ``cov(roc_i, roc_j)``.
     """
-    auc, v10, v01 = delong_placements(y, scores, direction)
+    auc, v10, v01 = delong_placements(y, scores, direction=direction)
     m, n = v10.shape[1], v01.shape[1]
     s10 = np.atleast_2d(np.cov(v10)) if m > 1 else np.zeros((len(auc), len(auc)))
     s01 = np.atleast_2d(np.cov(v01)) if n > 1 else np.zeros((len(auc), len(auc)))
     return auc, s10 / m + s01 / n
 
 
-@dataclass(frozen=True)
-class AUC:
-    """An AUC with its variance and a 95 % (or other) confidence interval."""
+@dataclass(frozen=True, repr=False)
+class AUC(Result):
+    """An AUC with its variance and a 95 % (or other) confidence interval.
+
+    ``to_frame()`` is one row (:meth:`to_dict`), ``write(out)`` writes ``auc.csv``.
+    """
 
     auc: float
     var: float
@@ -136,14 +140,31 @@ class AUC:
     n_cases: int
     n_controls: int
 
-    def __repr__(self) -> str:
-        return (f"AUC {self.auc:.3f} ({self.level:.0%} CI {self.lower:.3f}–{self.upper:.3f}, "
+    def __repr__(self) -> str:  # kept: "AUC 0.812 (95% CI …)" reads as the number it is
+        return f"AUC {self._short()}"
+
+    def _short(self) -> str:
+        return (f"{self.auc:.3f} ({self.level:.0%} CI {self.lower:.3f}–{self.upper:.3f}, "
                 f"{self.method}; {self.n_cases} cases, {self.n_controls} controls)")
+
+    def __float__(self) -> float:
+        return float(self.auc)
 
     def to_dict(self) -> dict:
         return {"auc": self.auc, "auc_var": self.var, "auc_lower": self.lower, "auc_upper": self.upper,
                 "ci_level": self.level, "ci_method": self.method,
                 "n_cases": self.n_cases, "n_controls": self.n_controls}
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([self.to_dict()])
+
+    def write(self, out_dir) -> dict:
+        """``auc.csv``: the AUC, its variance and confidence interval."""
+        from pathlib import Path
+
+        from omics.data.io import write_table
+
+        return {"auc": write_table(self.to_frame(), Path(out_dir) / "auc.csv", index=False)}
 
 
 def roc_auc(y, score, *, direction: str = "<", level: float = 0.95, method: str = "delong",
@@ -177,7 +198,7 @@ def roc_auc(y, score, *, direction: str = "<", level: float = 0.95, method: str 
     """
     yy = _binary_outcome(y)
     s = _scores(score, len(yy))
-    auc, cov = delong_covariance(yy, s, direction)
+    auc, cov = delong_covariance(yy, s, direction=direction)
     a, var = float(auc[0]), float(cov[0, 0])
     if method == "delong":
         z = stats.norm.ppf(1 - (1 - level) / 2)
@@ -204,8 +225,8 @@ def bootstrap_auc(y, score, *, direction: str = "<", n_boot: int = 2000, seed: i
     return out
 
 
-@dataclass(frozen=True)
-class AUCComparison:
+@dataclass(frozen=True, repr=False)
+class AUCComparison(Result):
     """DeLong's test of two AUCs (``pROC::roc.test(method = "delong")``)."""
 
     auc1: float
@@ -224,7 +245,10 @@ class AUCComparison:
     def difference(self) -> float:
         return self.auc1 - self.auc2
 
-    def __repr__(self) -> str:
+    def __repr__(self) -> str:  # kept: the test as one sentence, as printed by the CLI
+        return self._short()
+
+    def _short(self) -> str:
         kind = "paired" if self.paired else "unpaired"
         stat = "Z" if self.paired else f"t({self.df:.1f})"
         return (f"DeLong {kind} test: AUC {self.auc1:.3f} vs {self.auc2:.3f}, "
@@ -286,7 +310,7 @@ def compare_auc(y, score1, score2, *, y2=None, paired: bool | None = None,
                              "the same patients (or pass paired=False)")
         yy = _binary_outcome(y)
         auc, cov = delong_covariance(yy, np.vstack([_scores(score1, len(yy), "score1"),
-                                                    _scores(score2, len(yy), "score2")]), direction)
+                                                    _scores(score2, len(yy), "score2")]), direction=direction)
         v1, v2, c = cov[0, 0], cov[1, 1], cov[0, 1]
         a1, a2, n1, n2 = auc[0], auc[1], len(yy), len(yy)
         denom = v1 + v2 - 2 * c

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from omics._result import Result
 from omics.data.io import write_table
 from omics.data.validate import InputError
 from omics.predict.calibration import calibration_curve, calibration_intercept_slope, decision_curve
@@ -46,8 +47,28 @@ def roi_feature_sets(features: pd.DataFrame) -> dict[str, list[str]]:
     return sets
 
 
-@dataclass
-class ResponseStudy:
+def log_variables(clinical: pd.DataFrame, log, *, variables, source: str = "clinical table"
+                  ) -> tuple[pd.DataFrame, list[str]]:
+    """Natural logs of the ``log`` columns as ``log_<column>``, and ``variables`` with each
+    logged column renamed: what ``omics predict study --log`` enters into the clinical model.
+
+    The input table is not modified (a copy is returned).
+    """
+    clinical = clinical.copy()
+    variables = list(variables)
+    for v in log:
+        if v not in clinical.columns:
+            raise InputError(f"{source}: no column {v!r} to log-transform")
+        values = clinical[v].astype(float)
+        if (values <= 0).any():
+            raise InputError(f"{source}: column {v!r} has values <= 0; it cannot be log-transformed")
+        clinical[f"log_{v}"] = np.log(values)
+        variables = [f"log_{v}" if x == v else x for x in variables]
+    return clinical, variables
+
+
+@dataclass(repr=False)
+class ResponseStudy(Result):
     """Everything the response workflow reports (see :func:`response_study`)."""
 
     roi_grid: GridResult
@@ -73,10 +94,10 @@ class ResponseStudy:
         return self.metrics[["model", "set", "auc", "auc_lower", "auc_upper", "accuracy", "sensitivity",
                              "specificity", "precision", "f1", "brier"]]
 
-    def __repr__(self) -> str:
+    def _short(self) -> str:
         test = self.metrics[self.metrics["set"] == "test"].set_index("model")["auc"]
-        return (f"ResponseStudy(best ROI {self.best_roi} (chosen on CV); test AUC "
-                + ", ".join(f"{k} {v:.3f}" for k, v in test.items()) + ")")
+        return (f"best ROI {self.best_roi} (chosen on CV); test AUC "
+                + ", ".join(f"{k} {v:.3f}" for k, v in test.items()))
 
     def write(self, out_dir) -> dict:
         """Tables (CSV/MD/HTML) and figures (PNG) of the study into ``out_dir``."""
@@ -104,7 +125,7 @@ class ResponseStudy:
             part = self.predictions[self.predictions["set"] == s]
             curves = {m: roc_curve(p["y"], p["prob"]) for m, p in part.groupby("model", sort=False)}
             aucs = {m: roc_auc(p["y"], p["prob"]) for m, p in part.groupby("model", sort=False)}
-            paths[f"roc_{s}"] = plots.save_figure(plots.roc_figure(curves, aucs, title=f"ROC, {s}"), figs / f"roc_{s}.png")
+            paths[f"roc_{s}"] = plots.save_figure(plots.roc_figure(curves, aucs=aucs, title=f"ROC, {s}"), figs / f"roc_{s}.png")
             paths[f"calibration_{s}"] = plots.save_figure(
                 plots.calibration_figure({m: c for (m, ss), c in self.calibration.items() if ss == s},
                                          title=f"Calibration, {s}"), figs / f"calibration_{s}.png")

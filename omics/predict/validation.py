@@ -21,6 +21,7 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
+from omics._result import Result
 from omics.data.io import write_table, write_text
 from omics.data.validate import InputError
 from omics.predict.metrics import metrics_table, youden_threshold
@@ -109,6 +110,8 @@ def _check_xy(X: pd.DataFrame, y: pd.Series) -> pd.Series:
         raise InputError("features: expected a patients × features DataFrame")
     if not isinstance(y, pd.Series):
         y = pd.Series(np.asarray(y), index=X.index)
+    elif X.index.map(type).isin([str]).all():
+        y = y.rename(index=str)  # feature tables carry text IDs (as_samples_by_features): match them
     missing = X.index.difference(y.index)
     if len(missing):
         raise InputError(f"outcome: missing for {len(missing)} patient(s), e.g. {list(missing[:3])}")
@@ -135,8 +138,8 @@ def _fit_predict(pipeline, X, y, train, test_sets, inner_cv, seed):
     return model, rows, threshold, source
 
 
-@dataclass
-class Evaluation:
+@dataclass(repr=False)
+class Evaluation(Result):
     """Predictions and metrics of one pipeline under one validation design.
 
     Attributes
@@ -177,10 +180,10 @@ class Evaluation:
                 "predictions": write_table(self.predictions, out / "predictions.csv", index=False),
                 "threshold_rule": write_text(self.threshold_rule + "\n", out / "threshold_rule.txt")}
 
-    def __repr__(self) -> str:
+    def _short(self) -> str:
         s = self.summary.set_index("set")
         parts = ", ".join(f"{k} AUC {v:.3f}" for k, v in s["auc"].items())
-        return f"Evaluation({self.design}: {parts})"
+        return f"{self.design}: {parts}"
 
 
 def evaluate(pipeline, X: pd.DataFrame, y, *, design: Design | str = "holdout", groups: pd.Series | None = None,
@@ -214,6 +217,8 @@ def evaluate(pipeline, X: pd.DataFrame, y, *, design: Design | str = "holdout", 
     design = parse_design(design) if isinstance(design, str) else design
     y = _check_xy(X, y)
     if groups is not None:
+        if X.index.map(type).isin([str]).all():
+            groups = groups.rename(index=str)  # text IDs, as the feature table's
         groups = groups.reindex(X.index)
     inner = inner_cv if design.kind != "kfold" else None
     rows = []
@@ -229,9 +234,13 @@ def evaluate(pipeline, X: pd.DataFrame, y, *, design: Design | str = "holdout", 
     return Evaluation(design.name, predictions, metrics, labels=dict(labels or {}))
 
 
-@dataclass
-class GridResult:
-    """Results of a factorial grid (harmonisation × selector × classifier × design …)."""
+@dataclass(repr=False)
+class GridResult(Result):
+    """Results of a factorial grid (harmonisation × selector × classifier × design …).
+
+    ``to_frame()`` is one row per cell × repeat × set, ``summary`` the repeat means,
+    ``write(out)`` the tables of ``omics predict grid`` and :meth:`write_figures` its ROC figures.
+    """
 
     evaluations: list[Evaluation]
     factors: tuple[str, ...]
@@ -273,8 +282,36 @@ class GridResult:
         paths.update(write_grid_report(self, out))
         return paths
 
-    def __repr__(self) -> str:
-        return f"GridResult({len(self.evaluations)} cells over {', '.join(self.factors)} × design)"
+    def roc_curves(self, evaluation: Evaluation) -> tuple[dict, dict]:
+        """ROC curves and AUCs per set (first repeat) of one cell: ``({set: curve}, {set: AUC})``;
+        sets with one outcome class only are left out."""
+        from omics.predict.roc import roc_auc, roc_curve
+
+        p = evaluation.predictions[evaluation.predictions["repeat"] == 0]
+        curves, aucs = {}, {}
+        for s, part in p.groupby("set", sort=False):
+            if part["y"].nunique() == 2:
+                curves[s], aucs[s] = roc_curve(part["y"], part["prob"]), roc_auc(part["y"], part["prob"])
+        return curves, aucs
+
+    def write_figures(self, out_dir) -> dict:
+        """One ROC figure per cell (training, CV and held-out sets on one plot):
+        ``roc_<factors>_<design>.png`` under ``out_dir``."""
+        from omics.data.paths import child_path
+        from omics.plotting.predict import roc_figure, save_figure
+
+        paths = {}
+        for ev in self.evaluations:
+            curves, aucs = self.roc_curves(ev)
+            label = "_".join(str(v) for v in ev.labels.values())
+            title = " / ".join(str(v) for v in ev.labels.values()) + f" / {ev.design}"
+            name = f"roc_{label}_{ev.design.replace(':', '_').replace('+', '_')}"
+            paths[name] = save_figure(roc_figure(curves, aucs=aucs, title=title),
+                                      child_path(out_dir, name, suffix=".png"))
+        return paths
+
+    def _short(self) -> str:
+        return f"{len(self.evaluations)} cells over {', '.join(self.factors)} × design"
 
 
 def _cell_designs(designs):

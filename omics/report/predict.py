@@ -91,7 +91,7 @@ def odds_ratio_report(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_tables(tables: dict, out: str | Path, footnotes=()) -> dict:
+def write_tables(tables: dict, out: str | Path, *, footnotes=()) -> dict:
     """Render ``{stem: (DataFrame, title)}`` to CSV/Markdown/HTML."""
     return {stem: render_table(df, out, stem, title=title, footnotes=footnotes)[0]
             for stem, (df, title) in tables.items()}
