@@ -18,3 +18,18 @@ def test_readme_notebook_session_runs():
     assert result.suggested_k == 2, "the demo's two RNA groups are found"
     at = namespace["km"].survival_at([24, 60])
     assert len(at) == 4, "two groups at two times"
+
+
+def test_readme_scanpy_style_session_runs():
+    """The tl/pl block writes the keys it promises (and plots draw from them)."""
+    text = README.read_text()
+    block = text.split("The same analysis in scanpy style")[1]
+    code = re.search(r"```python\n(.*?)```", block, re.S).group(1)
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    rna, top = namespace["rna"], namespace["top"]
+    assert {"voom", "voom_weights", "counts"} <= set(rna.layers)
+    assert {"km", "dge", "voom"} <= set(rna.uns) and "dge" in rna.varm
+    assert "rna_group_consensus" in top.obsp and top.obsp["rna_group_consensus"].shape == (top.n_obs, top.n_obs)
+    assert rna.obs["rna_group"].notna().all()
+    assert set(rna.uns["km"]["summary"]["group"]) == set(rna.obs["rna_group"].cat.categories)
