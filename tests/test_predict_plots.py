@@ -33,3 +33,12 @@ def test_all_figures(tmp_path):
         assert isinstance(fig, Figure) and fig.axes, name
         path = plots.save_figure(fig, tmp_path / f"{name}.png")
         assert path.stat().st_size > 2000
+
+
+def test_calibration_figure_with_an_all_responder_bin():
+    """A bin where every patient responds has a Wilson upper bound of 1 - 1e-16: still drawn."""
+    y = pd.Series([0] * 7 + [1] * 7 + [1] * 7)
+    p = pd.Series(np.r_[np.linspace(0.05, 0.3, 7), np.linspace(0.4, 0.6, 7), np.linspace(0.8, 0.95, 7)])
+    curve = calibration_curve(y, p, n_bins=3)
+    assert (curve.loc[curve.kind == "binned", "observed"] == 1).any()
+    assert plots.calibration_figure({"model": curve}).axes

@@ -64,7 +64,9 @@ def calibration_figure(curves: Mapping[str, pd.DataFrame], *, title: str | None 
     for i, (label, curve) in enumerate(curves.items()):
         colour = _colour(label, i)
         b = curve[curve["kind"] == "binned"]
-        ax.errorbar(b["predicted"], b["observed"], yerr=[b["observed"] - b["lower"], b["upper"] - b["observed"]],
+        # Wilson bounds of an all-or-none bin can sit 1e-16 inside the observed proportion: clip at 0
+        yerr = np.clip([b["observed"] - b["lower"], b["upper"] - b["observed"]], 0, None)
+        ax.errorbar(b["predicted"], b["observed"], yerr=yerr,
                     fmt="o", ms=4, color=colour, capsize=2, lw=0.8)
         s = curve[curve["kind"] == "smoothed"]
         ax.plot(s["predicted"], s["observed"], color=colour, lw=1.6, label=label)
