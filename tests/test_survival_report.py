@@ -75,6 +75,11 @@ def test_association_and_characteristics_reports(syn):
     assert ch.tests.set_index("variable").loc["grade", "p"] == pytest.approx(direct)
     with pytest.raises(ValueError, match="overlap"):
         characteristics_table(syn, subsets, ["age"], compare=("All", "RNA A"))
+    # the wide table (also .summary / to_frame's readable form) carries the comparison's p
+    wide = ch.wide()
+    p_col = wide.loc[wide.variable == "grade", "RNA A vs RNA B: p"].iloc[0]
+    assert p_col == pytest.approx(direct)
+    assert ch.summary.equals(wide)
 
 
 def test_model_and_cindex_reports(syn):

@@ -223,10 +223,14 @@ class AssociationTable(Result):
         wide = self.cells.pivot_table(index=["variable", "level"], columns=["grouping", "group"],
                                       values="cell", aggfunc="first", sort=False)
         wide.columns = [f"{a}: {b}" for a, b in wide.columns]
-        order = list(dict.fromkeys(self.cells["grouping"]))
+        # a characteristics table's cells are grouped by "subset" while its test is named
+        # "<a> vs <b>": test-only groupings get their p/test columns too
+        order = list(dict.fromkeys([*self.cells["grouping"], *self.tests["grouping"]]))
         out = wide.reset_index()
         for grouping in order:
             t = self.tests[self.tests.grouping == grouping].set_index("variable")
+            if t.empty:
+                continue
             p = out["variable"].map(t["p"])
             first = ~out["variable"].duplicated()
             out[f"{grouping}: p"] = p.where(first)
