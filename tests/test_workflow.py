@@ -97,3 +97,19 @@ def test_real_run_on_small_demo(tmp_path):
     # a second run has nothing to do
     again = snakemake("--configfile", config, "--cores", 2, "-n", cwd=tmp_path)
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
+    # the run's HTML report (issue 12): every table and figure it wrote, by stage, with captions
+    from test_report import check_report
+
+    html = results / "report.html"
+    made = snakemake("--configfile", config, "--profile", ROOT / "snakemake" / "profiles" / "local",
+                     "--report", html, cwd=tmp_path)
+    assert made.returncode == 0, (made.stderr + made.stdout)[-5000:]
+    listed = check_report(html, results, categories={
+        "Cohort", "Imaging", "Modality inputs", "Consensus clustering", "Hybrid groups", "Associations",
+        "Survival", "Biology"})
+    # captions state the parameters as run and the patients used and dropped
+    assert "--reps 200" in listed[(tables / "cluster" / "RNA" / "labels.csv").resolve()]["caption"]
+    km = listed[(results / "figures" / "survival" / "km_all_RNA.png").resolve()]["caption"]
+    assert "<table" in km and "dropped" in km and "metastasis-free survival" in km
+    steps = listed[(results / "modalities" / "RNA" / "steps.csv").resolve()]["caption"]
+    assert "RNA" in steps and "n_patients" in steps

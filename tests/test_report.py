@@ -1,0 +1,146 @@
+"""The HTML report of a workflow run (Snakemake's own ``--report``, issue 12).
+
+The rules register every table and figure with ``report(...)``; the captions live in
+``snakemake/report/``. The end-to-end check (the report of a finished run lists every table
+and figure the run wrote, in the stage categories, with rendered captions) runs after the
+workflow test's real run (tests/test_workflow.py), so no extra workflow run is added; the
+helpers are here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOW = ROOT / "snakemake"
+CAPTIONS = WORKFLOW / "report"
+
+# Not tables or figures: provenance records and binary data stay out of the report.
+NOT_IN_REPORT = (re.compile(r"provenance.*\.json$"), re.compile(r"\.(npz|h5ad|parquet)$"))
+
+
+def _embedded(text: str, name: str):
+    """The JSON object Snakemake's report assigns to ``var <name>`` in its HTML."""
+    match = re.search(rf"var {name} = ", text)
+    assert match, f"no `var {name}` in the report"
+    value, _ = json.JSONDecoder().raw_decode(text, match.end())
+    return value
+
+
+def read_report(html: Path) -> tuple[dict, dict]:
+    """``(results, categories)`` embedded in a report: results by path (name, caption, mime,
+    rule), and {category: {subcategory: [paths]}}."""
+    text = html.read_text(encoding="utf-8")
+    return _embedded(text, "results"), _embedded(text, "categories")
+
+
+def written_results(results_dir: Path) -> set[Path]:
+    """Every table and figure a run wrote under tables/ and figures/."""
+    files = set()
+    for folder in ("tables", "figures"):
+        for path in (results_dir / folder).rglob("*"):
+            if path.is_file() and not any(p.search(path.name) for p in NOT_IN_REPORT):
+                files.add(path.resolve())
+    return files
+
+
+def check_report(html: Path, results_dir: Path, *, categories: set[str]) -> dict:
+    """Assert the report lists every table and figure of the run, in the expected stage
+    categories, each with a rendered caption; return the results by resolved path."""
+    assert html.is_file() and html.stat().st_size > 10_000
+    results, cats = read_report(html)
+    listed = {Path(path).resolve(): record for path, record in results.items()}
+    missing = written_results(results_dir) - set(listed)
+    assert not missing, f"written but not in the report: {sorted(map(str, missing))}"
+    assert categories <= set(cats), (categories - set(cats), sorted(cats))
+    in_categories = {Path(p).resolve() for subcats in cats.values() for paths in subcats.values() for p in paths}
+    assert in_categories == set(listed)
+    for path, record in listed.items():
+        caption = record["caption"]
+        assert len(caption) > 80, (path, caption)
+        assert "{{" not in caption and "{%" not in caption, (path, caption)           # Jinja rendered
+        assert "System Message" not in caption and "system-message" not in caption, (path, caption)
+    return listed
+
+
+def _arguments(text: str, start: int) -> list[str]:
+    """The top-level arguments of the call whose "(" is at ``start``."""
+    depth, args, current = 0, [], ""
+    for char in text[start:]:
+        if char in "([{":
+            depth += 1
+            if depth == 1:
+                continue
+        elif char in ")]}":
+            depth -= 1
+            if depth == 0:
+                return [*args, current.strip()]
+        if char == "," and depth == 1:
+            args.append(current.strip())
+            current = ""
+        else:
+            current += char
+    raise AssertionError("unbalanced call")
+
+
+def _caption_names() -> set[str]:
+    """Captions the rules name: caption="../report/X.rst", and the caption argument of the
+    rules files' helpers (_<stage>_report(path, "X", ...), _rendered(folder, stem, "X", ...))."""
+    names = set()
+    for rules in [WORKFLOW / "Snakefile", *sorted((WORKFLOW / "rules").glob("*.smk"))]:
+        text = rules.read_text(encoding="utf-8")
+        names |= set(re.findall(r'caption="(?:\.\./)?report/(\w+)\.rst"', text))
+        for call in re.finditer(r"\b_(\w*report|rendered)\(", text):
+            if text[:call.start()].rstrip().endswith("def"):
+                continue
+            args = _arguments(text, call.end() - 1)
+            caption = args[2 if call.group(1) == "rendered" else 1]
+            if caption.isidentifier():          # a helper passing its own argument on
+                continue
+            assert re.fullmatch(r'"\w+"', caption), (rules.name, args)
+            names.add(caption.strip('"'))
+    return names
+
+
+def test_every_caption_a_rule_names_exists():
+    names = _caption_names()
+    assert len(names) > 20
+    missing = [n for n in names if not (CAPTIONS / f"{n}.rst").is_file()]
+    assert not missing, missing
+    assert (CAPTIONS / "workflow.rst").is_file()
+    assert 'report: "report/workflow.rst"' in (WORKFLOW / "Snakefile").read_text(encoding="utf-8")
+
+
+def test_every_caption_file_is_used():
+    names = _caption_names() | {"workflow"}
+    unused = sorted(p.stem for p in CAPTIONS.glob("*.rst") if p.stem not in names)
+    assert not unused, unused
+
+
+@pytest.mark.parametrize("path", sorted(CAPTIONS.glob("*.rst")), ids=lambda p: p.stem)
+def test_captions_are_valid_jinja(path):
+    import jinja2
+
+    jinja2.Environment().parse(path.read_text(encoding="utf-8"))
+
+
+def test_check_report_refuses_a_report_that_misses_a_file(tmp_path):
+    results = tmp_path / "results"
+    (results / "tables" / "stage").mkdir(parents=True)
+    (results / "figures").mkdir()
+    listed = results / "tables" / "stage" / "listed.csv"
+    listed.write_text("a\n1\n")
+    (results / "tables" / "stage" / "provenance.json").write_text("{}")     # not a table: not required
+    record = {"name": "listed.csv", "caption": "<p>" + "A caption that says what the table is. " * 3 + "</p>"}
+    html = tmp_path / "report.html"
+
+    html.write_text("<html>" + " " * 10_000 + f"<script>var results = {json.dumps({str(listed): record})};</script>"
+                    f"<script>var categories = {json.dumps({'Stage': {'': [str(listed)]}})};</script>")
+    check_report(html, results, categories={"Stage"})
+    (results / "figures" / "forgotten.png").write_bytes(b"png")
+    with pytest.raises(AssertionError, match="forgotten.png"):
+        check_report(html, results, categories={"Stage"})
