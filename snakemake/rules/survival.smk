@@ -83,7 +83,8 @@ def _rendered(folder, stem, caption, **where):
 
 
 def _file(name):
-    """A grouping's name as the CLI puts it in a file name (omics.data.paths.child_path)."""
+    """A file name as the CLI makes it from a grouping's name (omics.data.paths.child_path; the
+    KM figures' names also hold the cohort wildcard, so there the grouping part alone is made safe)."""
     return safe_name(name, what="--by")
 
 
@@ -163,7 +164,7 @@ rule survival_km:
         logrank=_surv_report(f"{TABLES}/survival/km_{{cohort}}/logrank.csv", "km_logrank", subcategory=_km_where),
         pairwise=_surv_report(f"{TABLES}/survival/km_{{cohort}}/logrank_pairwise.csv", "km_logrank",
                               subcategory=_km_where),
-        curves=[_surv_report(f"{TABLES}/survival/km_{{cohort}}/km_{_file(g)}.csv", "km_curve", subcategory=_km_where)
+        curves=[_surv_report(f"{TABLES}/survival/km_{{cohort}}/{_file(f'km_{g}')}.csv", "km_curve", subcategory=_km_where)
                 for g in _KM_GROUPINGS],
         figures=[_surv_report(f"{FIGURES}/survival/km_{{cohort}}_{_file(g)}.png", "km_curve", subcategory=_km_where)
                  for g in _KM_GROUPINGS],
@@ -194,11 +195,11 @@ rule survival_table3:
         table=_surv_report(f"{TABLES}/survival/table3_survival/table_survival.md", "table3", subcategory=_T3),
         renderings=_rendered(f"{TABLES}/survival/table3_survival", "table_survival", "table3", subcategory=_T3)[1:],
         tidy=_surv_report(f"{TABLES}/survival/table3_survival/survival_table_tidy.csv", "table3", subcategory=_T3),
-        cox=[_surv_report(f"{TABLES}/survival/table3_survival/cox_{_file(g)}_multivariable{end}.csv", "table3_cox",
+        cox=[_surv_report(f"{TABLES}/survival/table3_survival/{_file(f'cox_{g}_multivariable{end}')}.csv", "table3_cox",
                           subcategory=_T3)
              for g in (_TABLE3_GROUPINGS if _SURV["covariates"] else [])
              for end in ("", "_tests", *(["_ph"] if _SURV["ph_test"] else []))],
-        forest=[_surv_report(f"{FIGURES}/survival/forest_{_file(g)}.png", "table3_cox", subcategory=_T3)
+        forest=[_surv_report(f"{FIGURES}/survival/{_file(f'forest_{g}')}.png", "table3_cox", subcategory=_T3)
                 for g in (_TABLE3_GROUPINGS if _SURV["covariates"] else [])],
         stepwise=[_surv_report(f"{TABLES}/survival/table3_survival/stepwise_{part}.csv", "table3_stepwise",
                                subcategory=_T3)
