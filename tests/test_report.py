@@ -25,7 +25,7 @@ NOT_IN_REPORT = (re.compile(r"provenance.*\.json$"), re.compile(r"\.(npz|h5ad|pa
 
 def _embedded(text: str, name: str):
     """The JSON object Snakemake's report assigns to ``var <name>`` in its HTML."""
-    match = re.search(rf"var {name} = ", text)
+    match = re.search(rf'<script id="{name}">\s*var {name} = ', text)
     assert match, f"no `var {name}` in the report"
     value, _ = json.JSONDecoder().raw_decode(text, match.end())
     return value
@@ -138,8 +138,9 @@ def test_check_report_refuses_a_report_that_misses_a_file(tmp_path):
     record = {"name": "listed.csv", "caption": "<p>" + "A caption that says what the table is. " * 3 + "</p>"}
     html = tmp_path / "report.html"
 
-    html.write_text("<html>" + " " * 10_000 + f"<script>var results = {json.dumps({str(listed): record})};</script>"
-                    f"<script>var categories = {json.dumps({'Stage': {'': [str(listed)]}})};</script>")
+    html.write_text("<html>" + " " * 10_000 + "<script>var results = new Array(3);</script>"  # as a bundled library
+                    f'<script id="results">var results = {json.dumps({str(listed): record})};</script>'
+                    f'<script id="categories">var categories = {json.dumps({"Stage": {"": [str(listed)]}})};</script>')
     check_report(html, results, categories={"Stage"})
     (results / "figures" / "forgotten.png").write_bytes(b"png")
     with pytest.raises(AssertionError, match="forgotten.png"):
