@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-WORKFLOW = ROOT / "snakemake"
-CAPTIONS = WORKFLOW / "report"
+WORKFLOWS = [ROOT / "snakemake", ROOT / "snakemake" / "response"]   # main and response-prediction
 
-# Not tables or figures: provenance records and binary data stay out of the report.
-NOT_IN_REPORT = (re.compile(r"provenance.*\.json$"), re.compile(r"\.(npz|h5ad|parquet)$"))
+# Not tables or figures: provenance records, binary data (matrices, fitted models) and
+# Snakemake's own markers stay out of the report.
+NOT_IN_REPORT = (re.compile(r"provenance.*\.json$"), re.compile(r"\.(npz|h5ad|parquet|joblib|pt)$"),
+                 re.compile(r"^\.snakemake_timestamp$"))
 
 
 def _embedded(text: str, name: str):
@@ -38,23 +39,23 @@ def read_report(html: Path) -> tuple[dict, dict]:
     return _embedded(text, "results"), _embedded(text, "categories")
 
 
-def written_results(results_dir: Path) -> set[Path]:
-    """Every table and figure a run wrote under tables/ and figures/."""
+def written_results(results_dir: Path, folders=("tables", "figures")) -> set[Path]:
+    """Every table and figure a run wrote under ``folders`` (the main workflow's tables/ and figures/)."""
     files = set()
-    for folder in ("tables", "figures"):
+    for folder in folders:
         for path in (results_dir / folder).rglob("*"):
             if path.is_file() and not any(p.search(path.name) for p in NOT_IN_REPORT):
                 files.add(path.resolve())
     return files
 
 
-def check_report(html: Path, results_dir: Path, *, categories: set[str]) -> dict:
+def check_report(html: Path, results_dir: Path, *, categories: set[str], folders=("tables", "figures")) -> dict:
     """Assert the report lists every table and figure of the run, in the expected stage
     categories, each with a rendered caption; return the results by resolved path."""
     assert html.is_file() and html.stat().st_size > 10_000
     results, cats = read_report(html)
     listed = {Path(path).resolve(): record for path, record in results.items()}
-    missing = written_results(results_dir) - set(listed)
+    missing = written_results(results_dir, folders) - set(listed)
     assert not missing, f"written but not in the report: {sorted(map(str, missing))}"
     assert categories <= set(cats), (categories - set(cats), sorted(cats))
     in_categories = {Path(p).resolve() for subcats in cats.values() for paths in subcats.values() for p in paths}
@@ -87,11 +88,11 @@ def _arguments(text: str, start: int) -> list[str]:
     raise AssertionError("unbalanced call")
 
 
-def _caption_names() -> set[str]:
+def _caption_names(workflow: Path) -> set[str]:
     """Captions the rules name: caption="../report/X.rst", and the caption argument of the
     rules files' helpers (_<stage>_report(path, "X", ...), _rendered(folder, stem, "X", ...))."""
     names = set()
-    for rules in [WORKFLOW / "Snakefile", *sorted((WORKFLOW / "rules").glob("*.smk"))]:
+    for rules in [workflow / "Snakefile", *sorted((workflow / "rules").glob("*.smk"))]:
         text = rules.read_text(encoding="utf-8")
         names |= set(re.findall(r'caption="(?:\.\./)?report/(\w+)\.rst"', text))
         for call in re.finditer(r"\b_(\w*report|rendered)\(", text):
@@ -106,22 +107,25 @@ def _caption_names() -> set[str]:
     return names
 
 
-def test_every_caption_a_rule_names_exists():
-    names = _caption_names()
-    assert len(names) > 20
-    missing = [n for n in names if not (CAPTIONS / f"{n}.rst").is_file()]
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
+def test_every_caption_a_rule_names_exists(workflow):
+    names = _caption_names(workflow)
+    assert len(names) > 5
+    missing = [n for n in names if not (workflow / "report" / f"{n}.rst").is_file()]
     assert not missing, missing
-    assert (CAPTIONS / "workflow.rst").is_file()
-    assert 'report: "report/workflow.rst"' in (WORKFLOW / "Snakefile").read_text(encoding="utf-8")
+    assert (workflow / "report" / "workflow.rst").is_file()
+    assert 'report: "report/workflow.rst"' in (workflow / "Snakefile").read_text(encoding="utf-8")
 
 
-def test_every_caption_file_is_used():
-    names = _caption_names() | {"workflow"}
-    unused = sorted(p.stem for p in CAPTIONS.glob("*.rst") if p.stem not in names)
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
+def test_every_caption_file_is_used(workflow):
+    names = _caption_names(workflow) | {"workflow"}
+    unused = sorted(p.stem for p in (workflow / "report").glob("*.rst") if p.stem not in names)
     assert not unused, unused
 
 
-@pytest.mark.parametrize("path", sorted(CAPTIONS.glob("*.rst")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", sorted(p for w in WORKFLOWS for p in (w / "report").glob("*.rst")),
+                         ids=lambda p: f"{p.parent.parent.name}/{p.stem}")
 def test_captions_are_valid_jinja(path):
     import jinja2
 

@@ -54,6 +54,8 @@ rule extract:
     output:
         features=_response_report(f"{RESULTS}/imaging/features.csv", "extract", "Imaging"),
         repeat=_response_report(f"{RESULTS}/imaging/features_repeat.csv", "extract", "Imaging"),
+        diagnostics=_response_report(f"{RESULTS}/imaging/diagnostics.csv", "extract", "Imaging"),
+        failures=_response_report(f"{RESULTS}/imaging/failures.csv", "extract", "Imaging"),
     params:
         out=f"{RESULTS}/imaging",
         rings=",".join(str(r) for r in P.get("rings_mm", [2, 4, 6])),
@@ -107,7 +109,7 @@ rule fit_model:
         features=INPUTS["features"],
         clinical=INPUTS["clinical"],
     output:
-        card=f"{RESULTS}/model/model_card.json",
+        card=_response_report(f"{RESULTS}/model/model_card.json", "model", "Final model"),
         model=f"{RESULTS}/model/model.joblib",
         shap=_response_report(f"{RESULTS}/model/shap_summary.png", "model", "Final model"),
         shap_values=_response_report(f"{RESULTS}/model/shap_values.csv", "model", "Final model"),
@@ -158,7 +160,8 @@ rule study:
               for name in ("model_metrics", "model_predictions", "delong_tests", "calibration")],
         lasso=_response_report(f"{RESULTS}/study/lasso_path.csv", "study_roi", _STUDY),
         shap=_response_report(f"{RESULTS}/study/shap_values.csv", "study_clinical", _STUDY),
-        roi_grid=report(directory(f"{RESULTS}/study/roi"), patterns=["{name}"], caption="../report/study_roi.rst",
+        roi_grid=report(directory(f"{RESULTS}/study/roi"), patterns=[f"{{name}}.{ext}" for ext in ("csv", "md", "html", "txt")],
+                        caption="../report/study_roi.rst",
                         category=_STUDY),
         nomogram=_response_report(f"{RESULTS}/study/figures/nomogram.png", "study_clinical", _STUDY),
         roc=_response_report(f"{RESULTS}/study/figures/roc_test.png", "study_models", _STUDY),
