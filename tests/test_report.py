@@ -49,16 +49,21 @@ def written_results(results_dir: Path, folders=("tables", "figures")) -> set[Pat
     return files
 
 
-def check_report(html: Path, results_dir: Path, *, categories: set[str], folders=("tables", "figures")) -> dict:
+def check_report(html: Path, results_dir: Path, *, categories: set[str], folders=("tables", "figures"),
+                 workdir: Path | None = None) -> dict:
     """Assert the report lists every table and figure of the run, in the expected stage
-    categories, each with a rendered caption; return the results by resolved path."""
+    categories, each with a rendered caption; return the results by resolved path (the report
+    names files as the workflow does: relative ones are relative to the run's ``workdir``)."""
+    def resolved(path):
+        return (Path(workdir or ".") / path).resolve()
+
     assert html.is_file() and html.stat().st_size > 10_000
     results, cats = read_report(html)
-    listed = {Path(path).resolve(): record for path, record in results.items()}
+    listed = {resolved(path): record for path, record in results.items()}
     missing = written_results(results_dir, folders) - set(listed)
     assert not missing, f"written but not in the report: {sorted(map(str, missing))}"
     assert categories <= set(cats), (categories - set(cats), sorted(cats))
-    in_categories = {Path(p).resolve() for subcats in cats.values() for paths in subcats.values() for p in paths}
+    in_categories = {resolved(p) for subcats in cats.values() for paths in subcats.values() for p in paths}
     assert in_categories == set(listed)
     for path, record in listed.items():
         caption = record["caption"]
