@@ -122,8 +122,8 @@ if "deep" in config:
     rule deep_cam:
         input:
             weights=rules.deep_final.output.weights,
-            groups=rules.deep_extract.output.groups,
-            features=rules.deep_extract.output.features,
+            groups=str(rules.deep_extract.output.groups),       # str: not the report flag of the producer
+            features=str(rules.deep_extract.output.features),
         output:
             grid=_deep_report(f"{FIGURES}/deep/{{deep_model}}_cam_grid.png", "deep_cam"),
         params:

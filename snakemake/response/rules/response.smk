@@ -149,7 +149,7 @@ rule apply_model:
 
 rule study:
     input:
-        features=rules.extract.output.features if P["study"].get("features", "imaging") == "imaging" else INPUTS["features"],
+        features=str(rules.extract.output.features) if P["study"].get("features", "imaging") == "imaging" else INPUTS["features"],
         clinical=INPUTS["clinical"],
     output:
         table=_response_report(f"{RESULTS}/study/model_performance.md", "study_models", _STUDY),
