@@ -154,3 +154,34 @@ def test_check_report_refuses_a_report_that_misses_a_file(tmp_path):
     (results / "figures" / "forgotten.png").write_bytes(b"png")
     with pytest.raises(AssertionError, match="forgotten.png"):
         check_report(html, results, categories={"Stage"})
+
+
+@pytest.mark.parametrize("workflow, config", [
+    (WORKFLOWS[0], WORKFLOWS[0] / "config" / "demo.yaml"),
+    (WORKFLOWS[1], WORKFLOWS[1] / "config" / "demo_response.yaml"),
+], ids=["main", "response"])
+def test_report_flags_sit_on_outputs_with_captions_that_exist(workflow, config, tmp_path):
+    """Every report(...) flag is on a rule's output and its caption file exists. A flagged path
+    that travels into another rule's input (e.g. rule all's targets) is registered with that
+    job instead, its caption path taken relative to that rule's file: the report then fails or
+    renders the other job's params."""
+    from snakemake.api import SnakemakeApi
+    from snakemake.io import get_flag_value, is_flagged
+    from snakemake.settings.types import ConfigSettings, OutputSettings, ResourceSettings
+
+    with SnakemakeApi(OutputSettings(quiet=None)) as api:
+        loaded = api.workflow(resource_settings=ResourceSettings(cores=1),
+                              config_settings=ConfigSettings(configfiles=[config], config={
+                                  "results": str(tmp_path / "r"), "cohort_dir": str(tmp_path / "c")}),
+                              snakefile=workflow / "Snakefile", workdir=tmp_path)
+        rules = list(loaded._workflow.rules)           # the parsed rules (no public accessor)
+        flagged = 0
+        for rule in rules:
+            assert not [f for f in rule.input if is_flagged(f, "report")], rule.name
+            for f in rule.output:
+                if is_flagged(f, "report"):
+                    flagged += 1
+                    caption = get_flag_value(f, "report").caption
+                    assert caption is not None, (rule.name, f)
+                    assert Path(caption.get_path_or_uri(secret_free=True)).is_file(), (rule.name, f)
+    assert flagged > (40 if workflow == WORKFLOWS[0] else 15)
