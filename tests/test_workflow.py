@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -108,8 +109,11 @@ def test_real_run_on_small_demo(tmp_path):
         "Cohort", "Imaging", "Modality inputs", "Consensus clustering", "Hybrid groups", "Associations",
         "Survival", "Biology"})
     # captions state the parameters as run and the patients used and dropped
-    assert "--reps 200" in listed[(tables / "cluster" / "RNA" / "labels.csv").resolve()]["caption"]
-    km = listed[(results / "figures" / "survival" / "km_all_RNA.png").resolve()]["caption"]
-    assert "<table" in km and "dropped" in km and "metastasis-free survival" in km
-    steps = listed[(results / "modalities" / "RNA" / "steps.csv").resolve()]["caption"]
-    assert "RNA" in steps and "n_patients" in steps
+    def text(path):
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", listed[path.resolve()]["caption"]))
+
+    assert "--reps 200 --p-item 0.6" in text(tables / "cluster" / "RNA" / "labels.csv")
+    assert "<table" in listed[(results / "figures" / "survival" / "km_all_RNA.png").resolve()]["caption"]
+    km = text(results / "figures" / "survival" / "km_all_RNA.png")
+    assert "metastasis-free survival" in km and "grouping n dropped" in km and "RNA 30 10" in km  # 10 without RNA-seq
+    assert "RNA" in text(results / "modalities" / "RNA" / "steps.csv")
