@@ -76,6 +76,13 @@ def test_response_workflow_runs_on_a_small_demo(tmp_path):
     assert set(roi.feature_set) == {"intra", "peri2mm", "peri4mm", "peri6mm", "intra+peri2mm", "intra+peri4mm",
                                     "intra+peri6mm"}
     assert "Multivariable OR" in (study / "logistic_or.md").read_text()
+    # the run's HTML report (issue 12): every table and figure it wrote, by step, with captions
+    from test_report import check_report
+
+    made = snakemake("--configfile", config, "--report", res / "report.html", cwd=tmp_path)
+    assert made.returncode == 0, (made.stderr + made.stdout)[-5000:]
+    check_report(res / "report.html", res, folders=("imaging", "grid", "model", "study"),
+                 categories={"Imaging", "S0: factorial grid", "Final model", "S1: response study"})
 
 
 def test_cli_compare_auc_matches_api(tmp_path, capsys):

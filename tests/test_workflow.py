@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -97,3 +98,22 @@ def test_real_run_on_small_demo(tmp_path):
     # a second run has nothing to do
     again = snakemake("--configfile", config, "--cores", 2, "-n", cwd=tmp_path)
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
+    # the run's HTML report (issue 12): every table and figure it wrote, by stage, with captions
+    from test_report import check_report
+
+    html = results / "report.html"
+    made = snakemake("--configfile", config, "--profile", ROOT / "snakemake" / "profiles" / "local",
+                     "--report", html, cwd=tmp_path)
+    assert made.returncode == 0, (made.stderr + made.stdout)[-5000:]
+    listed = check_report(html, results, categories={
+        "Cohort", "Imaging", "Modality inputs", "Consensus clustering", "Hybrid groups", "Associations",
+        "Survival", "Biology"})
+    # captions state the parameters as run and the patients used and dropped
+    def text(path):
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", listed[path.resolve()]["caption"]))
+
+    assert "--reps 200 --p-item 0.6" in text(tables / "cluster" / "RNA" / "labels.csv")
+    assert "<table" in listed[(results / "figures" / "survival" / "km_all_RNA.png").resolve()]["caption"]
+    km = text(results / "figures" / "survival" / "km_all_RNA.png")
+    assert "metastasis-free survival" in km and "grouping n dropped" in km and "RNA 30 10" in km  # 10 without RNA-seq
+    assert "RNA" in text(results / "modalities" / "RNA" / "steps.csv")

@@ -127,6 +127,21 @@ def test_expression_only_cohort_runs_and_speaks_of_its_endpoint(run):
     assert "enrichment (GSEA/ORA) is skipped" in log
 
 
+def test_the_report_lists_every_table_and_figure(run):
+    """The run's HTML report (issue 12) on a cohort without imaging or gene sets, K chosen by
+    the consensus rule: every table and figure, captions rendered with this config."""
+    from test_report import check_report
+
+    html = run["results"] / "report.html"
+    made = snakemake("--configfile", run["config"], "--report", html, cwd=run["tmp"])
+    assert made.returncode == 0, (made.stderr + made.stdout)[-5000:]
+    listed = check_report(html, run["results"], categories={
+        "Cohort", "Modality inputs", "Consensus clustering", "Hybrid groups", "Associations", "Survival",
+        "Biology"})
+    km = listed[(run["results"] / "figures" / "survival" / "km_all_array.png").resolve()]["caption"]
+    assert ENDPOINT in km and "metastasis" not in km.lower()
+
+
 def test_a_deleted_intermediate_is_made_again(run):
     labels = run["results"] / "tables" / "cluster" / "array" / "labels.csv"
     before = labels.read_bytes()

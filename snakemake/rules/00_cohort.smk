@@ -49,7 +49,8 @@ rule validate_inputs:
         [CLINICAL, config["inputs"].get("genesets") or []]
         + [m.get("data") or m.get("manifest") for m in MODALITIES.values() if m.get("data") or m.get("manifest")],
     output:
-        f"{RESULTS}/provenance/inputs_validated.txt",
+        report(f"{RESULTS}/provenance/inputs_validated.txt", caption="../report/inputs_validated.rst",
+               category="Cohort"),
     params:
         args=_validate_args(),
     log:

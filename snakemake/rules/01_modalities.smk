@@ -28,7 +28,9 @@ def modality_table(name):
 def modality_outputs(name):
     """Files the modality's cluster-input step writes (names fixed by omics cluster-input)."""
     kind = MODALITIES[name]["kind"]
-    files = {"matrix": f"{MODALITY_DIR}/{name}/cluster_input.parquet", "steps": f"{MODALITY_DIR}/{name}/steps.csv"}
+    files = {"matrix": f"{MODALITY_DIR}/{name}/cluster_input.parquet",
+             "steps": report(f"{MODALITY_DIR}/{name}/steps.csv", caption="../report/modality_steps.rst",
+                             category="Modality inputs", subcategory=name)}
     if kind in ("counts", "expression"):
         files["expression"] = f"{MODALITY_DIR}/{name}/expression.parquet"
     if kind == "counts":

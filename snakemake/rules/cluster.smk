@@ -37,13 +37,39 @@ def _finishing_options(name):
 
 
 _CHUNKS = _CLUSTER["chunks"]
+
+
+def _k_values(name):
+    low, _, high = str(cluster_settings(name)["k_range"]).partition("-")
+    return set(range(int(low), int(high or low) + 1))
+
+
+# Per-K tables and figures are declared for the K every modality evaluates (all of them
+# unless a modality sets its own k_range): one rule serves every modality through a wildcard.
+_COMMON_KS = sorted(set.intersection(*[_k_values(n) for n in MODALITIES])) if MODALITIES else []
+
+
+def _cluster_report(path, caption, category="Consensus clustering"):
+    """A consensus output registered for `snakemake --report` (one subcategory per modality)."""
+    return report(path, caption=f"../report/{caption}.rst", category=category, subcategory="{modality}")
+
+
 _CLUSTER_OUTPUTS = dict(
-    labels=f"{TABLES}/cluster/{{modality}}/labels.csv",
-    summary=f"{TABLES}/cluster/{{modality}}/summary.csv",
-    item=f"{TABLES}/cluster/{{modality}}/item_consensus.csv",
+    labels=_cluster_report(f"{TABLES}/cluster/{{modality}}/labels.csv", "cluster_labels"),
+    summary=_cluster_report(f"{TABLES}/cluster/{{modality}}/summary.csv", "cluster_summary"),
+    item=_cluster_report(f"{TABLES}/cluster/{{modality}}/item_consensus.csv", "cluster_item_consensus"),
+    cdf=_cluster_report(f"{TABLES}/cluster/{{modality}}/cdf.csv", "cluster_cdf"),
+    cluster=_cluster_report(f"{TABLES}/cluster/{{modality}}/cluster_consensus.csv", "cluster_cluster_consensus"),
     provenance=f"{TABLES}/cluster/{{modality}}/provenance.json",
-    cdf_figure=f"{FIGURES}/cluster/{{modality}}_cdf.png",
-    pac_figure=f"{FIGURES}/cluster/{{modality}}_pac.png",
+    cdf_figure=_cluster_report(f"{FIGURES}/cluster/{{modality}}_cdf.png", "cluster_cdf"),
+    pac_figure=_cluster_report(f"{FIGURES}/cluster/{{modality}}_pac.png", "cluster_pac"),
+    delta_figure=_cluster_report(f"{FIGURES}/cluster/{{modality}}_delta_area.png", "cluster_delta_area"),
+    **{f"consensus_k{k}": _cluster_report(f"{TABLES}/cluster/{{modality}}/consensus_k{k}.csv", "cluster_matrix")
+       for k in _COMMON_KS},
+    **{f"heatmap_k{k}": _cluster_report(f"{FIGURES}/cluster/{{modality}}_consensus_k{k}.png", "cluster_matrix")
+       for k in _COMMON_KS},
+    **{f"item_figure_k{k}": _cluster_report(f"{FIGURES}/cluster/{{modality}}_item_consensus_k{k}.png",
+                                            "cluster_item_consensus") for k in _COMMON_KS},
 )
 
 if _CHUNKS == 1:
@@ -125,7 +151,10 @@ rule cluster_groups:
         labels=[f"{TABLES}/cluster/{name}/labels.csv" for name in MODALITIES],
         summaries=[f"{TABLES}/cluster/{name}/provenance.json" for name in MODALITIES],
     output:
-        groups=f"{TABLES}/cluster/groups.csv",
+        groups=report(f"{TABLES}/cluster/groups.csv", caption="../report/groups.rst", category="Hybrid groups"),
+        agreement=[report(f"{TABLES}/cluster/{file}", caption="../report/agreement.rst", category="Hybrid groups")
+                   for file in (["agreement.csv"] if HYBRIDS else [])
+                   + [f"agreement_{hybrid_column(a, b)[len('hybrid_'):]}.csv" for a, b in HYBRIDS]],
     params:
         options=_groups_options(),
         out=f"{TABLES}/cluster",

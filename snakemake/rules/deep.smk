@@ -14,6 +14,11 @@ if "deep" in config:
     _DEEP_MANIFEST = _DEEP.get("manifest") or config["inputs"].get("manifest")
     _DEEP_REPEATS = list(range(_DEEP["repeats"]))
 
+    def _deep_report(path, caption, subcategory="{deep_model}"):
+        """A deep-radiomics output registered for `snakemake --report` (one subcategory per model)."""
+        return report(path, caption=f"../report/{caption}.rst", category="Deep radiomics",
+                      subcategory=subcategory)
+
     def _deep_train_params():
         d = _DEEP
         return [
@@ -94,10 +99,12 @@ if "deep" in config:
             clinical=config["inputs"]["clinical"],
             cv=expand(f"{_DEEP_DIR}/{{{{deep_model}}}}/cv/repeat_{{repeat}}.json", repeat=_DEEP_REPEATS),
         output:
-            features=f"{TABLES}/deep/{{deep_model}}_features.csv",
-            groups=f"{TABLES}/deep/{{deep_model}}_groups.csv",
-            qc=f"{TABLES}/deep/{{deep_model}}_reconstruction_qc.csv",
-            summary=f"{TABLES}/deep/{{deep_model}}_reconstruction_summary.csv",
+            features=_deep_report(f"{TABLES}/deep/{{deep_model}}_features.csv", "deep_features"),
+            anndata=f"{TABLES}/deep/{{deep_model}}_features.h5ad",
+            groups=_deep_report(f"{TABLES}/deep/{{deep_model}}_groups.csv", "deep_groups"),
+            distances=_deep_report(f"{TABLES}/deep/{{deep_model}}_groups_distances.csv", "deep_groups"),
+            qc=_deep_report(f"{TABLES}/deep/{{deep_model}}_reconstruction_qc.csv", "deep_qc"),
+            summary=_deep_report(f"{TABLES}/deep/{{deep_model}}_reconstruction_summary.csv", "deep_qc"),
         params:
             model=lambda wildcards: f"{_DEEP_DIR}/{wildcards.deep_model}/model",
             slices=f"{_DEEP_DIR}/slices",
@@ -115,10 +122,10 @@ if "deep" in config:
     rule deep_cam:
         input:
             weights=rules.deep_final.output.weights,
-            groups=rules.deep_extract.output.groups,
-            features=rules.deep_extract.output.features,
+            groups=str(rules.deep_extract.output.groups),       # str: not the report flag of the producer
+            features=str(rules.deep_extract.output.features),
         output:
-            grid=f"{FIGURES}/deep/{{deep_model}}_cam_grid.png",
+            grid=_deep_report(f"{FIGURES}/deep/{{deep_model}}_cam_grid.png", "deep_cam"),
         params:
             model=lambda wildcards: f"{_DEEP_DIR}/{wildcards.deep_model}/model",
             slices=f"{_DEEP_DIR}/slices",
@@ -147,8 +154,12 @@ if "deep" in config:
                 groups=f"{TABLES}/cluster/groups.csv",
                 deep=expand(f"{TABLES}/deep/{{m}}_groups.csv", m=_DEEP["models"]),
             output:
-                choice=f"{TABLES}/deep/choice/choice.csv",
-                cindex=f"{TABLES}/deep/choice/cindex.csv",
+                choice=_deep_report(f"{TABLES}/deep/choice/choice.csv", "deep_choice", "Model choice"),
+                cindex=_deep_report(f"{TABLES}/deep/choice/cindex.csv", "deep_choice", "Model choice"),
+                comparisons=_deep_report(f"{TABLES}/deep/choice/cindex_comparisons.csv", "deep_choice",
+                                         "Model choice"),
+                aic=_deep_report(f"{TABLES}/deep/choice/grouping_aic.csv", "deep_choice", "Model choice"),
+                path=_deep_report(f"{TABLES}/deep/choice/stepwise_path.csv", "deep_choice", "Model choice"),
             params:
                 groupings=",".join([*_CHOICE_IMAGING, *_DEEP["models"]]),
                 rna=_CHOICE_RNA,

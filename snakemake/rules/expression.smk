@@ -25,6 +25,11 @@ def _expression_modality():
 _EXPR_MODALITY = _expression_modality()
 
 
+def _bio_report(path, caption, subcategory):
+    """An expression-stage output registered for `snakemake --report` (category Biology)."""
+    return report(path, caption=f"../report/{caption}.rst", category="Biology", subcategory=subcategory)
+
+
 def _expression_groups():
     """Group column and level: as configured, else the first hybrid with the expression modality
     (its binarised column), else that modality's own groups, A_<name> against the others."""
@@ -76,8 +81,8 @@ elif _EXPR["enabled"]:
         input:
             unpack(_dge_inputs),
         output:
-            table=f"{TABLES}/expression/dge_{{method}}.csv",
-            volcano=f"{FIGURES}/expression/volcano_{{method}}.png",
+            table=_bio_report(f"{TABLES}/expression/dge_{{method}}.csv", "dge", "Differential expression"),
+            volcano=_bio_report(f"{FIGURES}/expression/volcano_{{method}}.png", "dge", "Differential expression"),
         log:
             f"{LOGS}/expression_dge_{{method}}.log",
         wildcard_constraints:
@@ -104,8 +109,9 @@ elif _EXPR["enabled"]:
                 dge=f"{TABLES}/expression/dge_{_EXPR['gsea_method']}.csv",
                 genesets=config["inputs"]["genesets"],
             output:
-                table=f"{TABLES}/expression/{_GSEA_NAME}.csv",
-                bars=f"{FIGURES}/expression/{_GSEA_NAME}_bars.png",
+                table=_bio_report(f"{TABLES}/expression/{_GSEA_NAME}.csv", "gsea", "Gene-set enrichment"),
+                footnote=_bio_report(f"{TABLES}/expression/{_GSEA_NAME}_footnote.txt", "gsea", "Gene-set enrichment"),
+                bars=_bio_report(f"{FIGURES}/expression/{_GSEA_NAME}_bars.png", "gsea", "Gene-set enrichment"),
             log:
                 f"{LOGS}/expression_gsea.log",
             params:
@@ -128,10 +134,10 @@ elif _EXPR["enabled"]:
             expression=_EXPR_FILES["expression"],
             groups=f"{TABLES}/cluster/groups.csv",
         output:
-            signature=f"{TABLES}/expression/pam_signature.csv",
-            cv=f"{TABLES}/expression/pam_cv.csv",
-            heatmap=f"{FIGURES}/expression/pam_heatmap.png",
-            cv_plot=f"{FIGURES}/expression/pam_cv.png",
+            signature=_bio_report(f"{TABLES}/expression/pam_signature.csv", "pam", "PAM signature"),
+            cv=_bio_report(f"{TABLES}/expression/pam_cv.csv", "pam", "PAM signature"),
+            heatmap=_bio_report(f"{FIGURES}/expression/pam_heatmap.png", "pam", "PAM signature"),
+            cv_plot=_bio_report(f"{FIGURES}/expression/pam_cv.png", "pam", "PAM signature"),
         log:
             f"{LOGS}/expression_pam.log",
         params:

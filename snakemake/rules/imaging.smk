@@ -22,6 +22,11 @@ _IMG_HARM = _IMG["harmonize"]
 _IMG_MANIFEST = next((m["manifest"] for m in MODALITIES.values() if m["kind"] == "handcrafted"), None)
 
 
+def _img_report(path, caption):
+    """An imaging output registered for `snakemake --report` (category Imaging)."""
+    return report(path, caption=f"../report/{caption}.rst", category="Imaging")
+
+
 def _img_csv(values):
     return ",".join(str(v) for v in values)
 
@@ -142,10 +147,12 @@ if _IMG_MANIFEST:
             repeat=_img_per_batch("features_repeat.csv"),
             failures=_img_per_batch("failures.csv"),
         output:
-            features=f"{_IMG_ICC_OUT}/handcrafted_features.csv",
-            icc=f"{_IMG_ICC_OUT}/icc.csv",
-            counts=f"{_IMG_ICC_OUT}/retained_counts.csv",
-            figure=f"{FIGURES}/imaging/icc_distribution.png",
+            features=_img_report(f"{_IMG_ICC_OUT}/handcrafted_features.csv", "imaging_features")
+                     if not _IMG_HARM["enabled"] else f"{_IMG_ICC_OUT}/handcrafted_features.csv",
+            icc=_img_report(f"{_IMG_ICC_OUT}/icc.csv", "imaging_icc"),
+            counts=_img_report(f"{_IMG_ICC_OUT}/retained_counts.csv", "imaging_icc"),
+            failures=_img_report(f"{_IMG_ICC_OUT}/extraction_failures.csv", "imaging_failures"),
+            figure=_img_report(f"{FIGURES}/imaging/icc_distribution.png", "imaging_icc"),
         params:
             out=_IMG_ICC_OUT,
             options=quoted("--icc-type", _IMG["icc_type"], "--threshold", _IMG["icc_threshold"]),
@@ -181,7 +188,7 @@ if _IMG_MANIFEST:
                 features=rules.imaging_harmonize.output[0],
                 icc=f"{_IMG_DIR}/icc/icc.csv",
             output:
-                f"{TABLES}/imaging/handcrafted_features.csv",
+                _img_report(f"{TABLES}/imaging/handcrafted_features.csv", "imaging_features"),
             params:
                 out=f"{TABLES}/imaging",
             log:

@@ -9,6 +9,8 @@
 # bootstrap ΔC with A and B alone, on the patients who have every compared modality: the table
 # that tells which pair helps. The endpoint's name, unit and landmarks label every table and figure.
 
+from omics.data.paths import safe_name
+
 config.setdefault("survival", {})
 validate(config["survival"], workflow.source_path("../schemas/survival.schema.yaml"))
 _SURV = config["survival"]
@@ -67,6 +69,23 @@ _TABLE3_GROUPINGS = _SURV["table3_groupings"] or _MOD_NAMES
 _ASSOC_GROUPINGS = _SURV["association_groupings"] or _MOD_NAMES
 # KM in the whole cohort, and in the patients with every modality when there are several.
 _KM_COHORTS = {"all": []} | ({"complete": _MOD_NAMES} if len(_MOD_NAMES) > 1 else {})
+_KM_COHORT_NAMES = {"all": "all patients", "complete": "patients with every modality"}
+
+
+def _surv_report(path, caption, category="Survival", subcategory=None):
+    """A survival-stage output registered for `snakemake --report`."""
+    return report(path, caption=f"../report/{caption}.rst", category=category, subcategory=subcategory)
+
+
+def _rendered(folder, stem, caption, **where):
+    """The Markdown, CSV and HTML renderings of one table (omics.report.tables.render_table)."""
+    return [_surv_report(f"{folder}/{stem}.{ext}", caption, **where) for ext in ("md", "csv", "html")]
+
+
+def _file(name):
+    """A file name as the CLI makes it from a grouping's name (omics.data.paths.child_path; the
+    KM figures' names also hold the cohort wildcard, so there the grouping part alone is made safe)."""
+    return safe_name(name, what="--by")
 
 
 if _SURV["association_variables"]:
@@ -76,8 +95,15 @@ if _SURV["association_variables"]:
             clinical=CLINICAL,
             groups=_SURV_GROUPS,
         output:
-            table=f"{TABLES}/survival/table2_associations/table_association.md",
-            tests=f"{TABLES}/survival/table2_associations/association_tests.csv",
+            # the first rendering is `table` (the .md) as before
+            table=_surv_report(f"{TABLES}/survival/table2_associations/table_association.md", "table2",
+                               category="Associations"),
+            renderings=_rendered(f"{TABLES}/survival/table2_associations", "table_association", "table2",
+                                 category="Associations")[1:],
+            tests=_surv_report(f"{TABLES}/survival/table2_associations/association_tests.csv", "table2_tests",
+                               category="Associations"),
+            cells=_surv_report(f"{TABLES}/survival/table2_associations/association_cells.csv", "table2_tests",
+                               category="Associations"),
         params:
             args=_surv_common(survival=False),
             by=_by(_ASSOC_GROUPINGS),
@@ -101,8 +127,14 @@ if _SURV["table1_variables"]:
             clinical=CLINICAL,
             groups=_SURV_GROUPS,
         output:
-            table=f"{TABLES}/survival/table1_characteristics/table_characteristics.md",
-            tests=f"{TABLES}/survival/table1_characteristics/characteristics_tests.csv",
+            table=_surv_report(f"{TABLES}/survival/table1_characteristics/table_characteristics.md", "table1",
+                               category="Cohort"),
+            renderings=_rendered(f"{TABLES}/survival/table1_characteristics", "table_characteristics", "table1",
+                                 category="Cohort")[1:],
+            tests=_surv_report(f"{TABLES}/survival/table1_characteristics/characteristics_tests.csv",
+                               "table1_tests", category="Cohort"),
+            cells=_surv_report(f"{TABLES}/survival/table1_characteristics/characteristics_cells.csv",
+                               "table1_tests", category="Cohort"),
         params:
             args=_surv_common(survival=False),
             options=quoted(
@@ -119,14 +151,23 @@ if _SURV["table1_variables"]:
     TARGETS.append(rules.survival_table1.output.table)
 
 
+def _km_where(wildcards):
+    return f"Kaplan–Meier, {_KM_COHORT_NAMES.get(wildcards.cohort, wildcards.cohort)}"
+
+
 rule survival_km:
     input:
         clinical=CLINICAL,
         groups=_SURV_GROUPS,
     output:
-        summary=f"{TABLES}/survival/km_{{cohort}}/km_summary.csv",
-        logrank=f"{TABLES}/survival/km_{{cohort}}/logrank.csv",
-        figures=[f"{FIGURES}/survival/km_{{cohort}}_{g}.png" for g in _KM_GROUPINGS],
+        summary=_surv_report(f"{TABLES}/survival/km_{{cohort}}/km_summary.csv", "km_summary", subcategory=_km_where),
+        logrank=_surv_report(f"{TABLES}/survival/km_{{cohort}}/logrank.csv", "km_logrank", subcategory=_km_where),
+        pairwise=_surv_report(f"{TABLES}/survival/km_{{cohort}}/logrank_pairwise.csv", "km_logrank",
+                              subcategory=_km_where),
+        curves=[_surv_report(f"{TABLES}/survival/km_{{cohort}}/{_file(f'km_{g}')}.csv", "km_curve", subcategory=_km_where)
+                for g in _KM_GROUPINGS],
+        figures=[_surv_report(f"{FIGURES}/survival/km_{{cohort}}_{_file(g)}.png", "km_curve", subcategory=_km_where)
+                 for g in _KM_GROUPINGS],
     wildcard_constraints:
         cohort="|".join(_KM_COHORTS),
     params:
@@ -143,13 +184,26 @@ rule survival_km:
         "--figures {params.figures:q} --out {params.out:q} > {log:q} 2>&1"
 
 
+_T3 = "Table 3: Cox models"
+
+
 rule survival_table3:
     input:
         clinical=CLINICAL,
         groups=_SURV_GROUPS,
     output:
-        table=f"{TABLES}/survival/table3_survival/table_survival.md",
-        tidy=f"{TABLES}/survival/table3_survival/survival_table_tidy.csv",
+        table=_surv_report(f"{TABLES}/survival/table3_survival/table_survival.md", "table3", subcategory=_T3),
+        renderings=_rendered(f"{TABLES}/survival/table3_survival", "table_survival", "table3", subcategory=_T3)[1:],
+        tidy=_surv_report(f"{TABLES}/survival/table3_survival/survival_table_tidy.csv", "table3", subcategory=_T3),
+        cox=[_surv_report(f"{TABLES}/survival/table3_survival/{_file(f'cox_{g}_multivariable{end}')}.csv", "table3_cox",
+                          subcategory=_T3)
+             for g in (_TABLE3_GROUPINGS if _SURV["covariates"] else [])
+             for end in ("", "_tests", *(["_ph"] if _SURV["ph_test"] else []))],
+        forest=[_surv_report(f"{FIGURES}/survival/{_file(f'forest_{g}')}.png", "table3_cox", subcategory=_T3)
+                for g in (_TABLE3_GROUPINGS if _SURV["covariates"] else [])],
+        stepwise=[_surv_report(f"{TABLES}/survival/table3_survival/stepwise_{part}.csv", "table3_stepwise",
+                               subcategory=_T3)
+                  for part in (("path", "candidates", "model") if _SURV["stepwise"] else ())],
     params:
         args=_surv_common(),
         by=_by(_TABLE3_GROUPINGS),
@@ -165,6 +219,7 @@ rule survival_table3:
         "--out {params.out:q} > {log:q} 2>&1"
 
 
+_T4 = "Table 4: C-index of the models"
 _T4_MODELS, _T4_LABELS, _T4_COMPARISONS = _table4_models()
 _T4_REQUIRE = [_SURV["subcohort_column"]] if _SURV["subcohort_column"] else sorted(
     {name for pair in HYBRIDS for name in pair} or set(_MOD_NAMES), key=_MOD_NAMES.index)
@@ -175,11 +230,21 @@ rule survival_table4:
         clinical=CLINICAL,
         groups=_SURV_GROUPS,
     output:
-        models=f"{TABLES}/survival/table4_cindex/table_models.md",
-        cindex=f"{TABLES}/survival/table4_cindex/table_cindex.md",
-        estimates=f"{TABLES}/survival/table4_cindex/cindex.csv",
-        comparisons=f"{TABLES}/survival/table4_cindex/cindex_comparisons.csv",
-        figure=f"{FIGURES}/survival/cindex.png",
+        models=_surv_report(f"{TABLES}/survival/table4_cindex/table_models.md", "table4_models", subcategory=_T4),
+        model_renderings=_rendered(f"{TABLES}/survival/table4_cindex", "table_models", "table4_models",
+                                   subcategory=_T4)[1:],
+        model_tidy=_surv_report(f"{TABLES}/survival/table4_cindex/model_table_tidy.csv", "table4_models",
+                                subcategory=_T4),
+        cindex=_surv_report(f"{TABLES}/survival/table4_cindex/table_cindex.md", "table4_cindex", subcategory=_T4),
+        cindex_renderings=_rendered(f"{TABLES}/survival/table4_cindex", "table_cindex", "table4_cindex",
+                                    subcategory=_T4)[1:],
+        estimates=_surv_report(f"{TABLES}/survival/table4_cindex/cindex.csv", "table4_cindex", subcategory=_T4),
+        comparisons=_surv_report(f"{TABLES}/survival/table4_cindex/cindex_comparisons.csv", "table4_cindex",
+                                 subcategory=_T4),
+        folds=_surv_report(f"{TABLES}/survival/table4_cindex/cindex_folds.csv", "table4_cindex", subcategory=_T4),
+        bootstrap=_surv_report(f"{TABLES}/survival/table4_cindex/cindex_bootstrap.csv", "table4_cindex",
+                               subcategory=_T4),
+        figure=_surv_report(f"{FIGURES}/survival/cindex.png", "table4_cindex", subcategory=_T4),
     params:
         args=_surv_common(labels=_T4_LABELS),
         options=quoted(

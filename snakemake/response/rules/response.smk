@@ -2,6 +2,26 @@
 # S0 factorial grid → final frozen model (+ SHAP) → applied to the patients → S1 study
 # (seven ROIs, clinical + combined nomogram, calibration, DCA, LASSO, SHAP).
 
+from omics.data.paths import safe_name
+
+
+def _response_report(path, caption, category):
+    """A response-workflow output registered for `snakemake --report`."""
+    return report(path, caption=f"../report/{caption}.rst", category=category)
+
+
+def _rendered(folder, stem, caption, category):
+    """CSV, Markdown and HTML of one table (omics.report.tables.render_table)."""
+    return [_response_report(f"{folder}/{stem}.{ext}", caption, category) for ext in ("md", "csv", "html")]
+
+
+# The grid's tables, one per validation design (omics.report.predict.write_grid_report).
+_GRID_STEMS = (["performance_grid"] if len(P["grid"]["designs"]) == 1 else
+               [f"performance_grid_{safe_name(d.replace(':', '_').replace('+', '_'), what='design')}"
+                for d in P["grid"]["designs"]])
+_GRID = "S0: factorial grid"
+_STUDY = "S1: response study"
+
 RESPONSE_TARGETS = [
     f"{RESULTS}/grid/performance_grid.md" if len(P["grid"]["designs"]) == 1 else f"{RESULTS}/grid/grid_metrics.csv",
     f"{RESULTS}/model/model_card.json",
@@ -32,8 +52,10 @@ rule extract:
     input:
         manifest=INPUTS["manifest"],
     output:
-        features=f"{RESULTS}/imaging/features.csv",
-        repeat=f"{RESULTS}/imaging/features_repeat.csv",
+        features=_response_report(f"{RESULTS}/imaging/features.csv", "extract", "Imaging"),
+        repeat=_response_report(f"{RESULTS}/imaging/features_repeat.csv", "extract", "Imaging"),
+        diagnostics=_response_report(f"{RESULTS}/imaging/diagnostics.csv", "extract", "Imaging"),
+        failures=_response_report(f"{RESULTS}/imaging/failures.csv", "extract", "Imaging"),
     params:
         out=f"{RESULTS}/imaging",
         rings=",".join(str(r) for r in P.get("rings_mm", [2, 4, 6])),
@@ -57,9 +79,12 @@ rule grid:
         features=INPUTS["features"],
         clinical=INPUTS["clinical"],
     output:
-        metrics=f"{RESULTS}/grid/grid_metrics.csv",
-        predictions=f"{RESULTS}/grid/grid_predictions.csv",
-        table=f"{RESULTS}/grid/performance_grid.md" if len(P["grid"]["designs"]) == 1 else [],
+        metrics=_response_report(f"{RESULTS}/grid/grid_metrics.csv", "grid", _GRID),
+        predictions=_response_report(f"{RESULTS}/grid/grid_predictions.csv", "grid", _GRID),
+        rule_text=_response_report(f"{RESULTS}/grid/threshold_rule.txt", "grid", _GRID),
+        table=[item for stem in _GRID_STEMS for item in _rendered(f"{RESULTS}/grid", stem, "grid", _GRID)],
+        figures=report(directory(f"{RESULTS}/grid/figures"), patterns=["{name}.png"],
+                       caption="../report/grid_roc.rst", category=_GRID),
     params:
         out=f"{RESULTS}/grid",
         outcome=P["outcome"],
@@ -84,9 +109,10 @@ rule fit_model:
         features=INPUTS["features"],
         clinical=INPUTS["clinical"],
     output:
-        card=f"{RESULTS}/model/model_card.json",
+        card=_response_report(f"{RESULTS}/model/model_card.json", "model", "Final model"),
         model=f"{RESULTS}/model/model.joblib",
-        shap=f"{RESULTS}/model/shap_summary.png",
+        shap=_response_report(f"{RESULTS}/model/shap_summary.png", "model", "Final model"),
+        shap_values=_response_report(f"{RESULTS}/model/shap_values.csv", "model", "Final model"),
     params:
         out=f"{RESULTS}/model",
         outcome=P["outcome"],
@@ -110,7 +136,7 @@ rule apply_model:
         features=INPUTS["features"],
         clinical=INPUTS["clinical"],
     output:
-        f"{RESULTS}/model/predictions.csv",
+        _response_report(f"{RESULTS}/model/predictions.csv", "apply", "Final model"),
     params:
         model=f"{RESULTS}/model",
         batch=P["batch"],
@@ -123,15 +149,29 @@ rule apply_model:
 
 rule study:
     input:
-        features=rules.extract.output.features if P["study"].get("features", "imaging") == "imaging" else INPUTS["features"],
+        features=str(rules.extract.output.features) if P["study"].get("features", "imaging") == "imaging" else INPUTS["features"],
         clinical=INPUTS["clinical"],
     output:
-        table=f"{RESULTS}/study/model_performance.md",
-        nomogram=f"{RESULTS}/study/figures/nomogram.png",
-        roc=f"{RESULTS}/study/figures/roc_test.png",
-        dca=f"{RESULTS}/study/figures/dca_test.png",
-        calibration=f"{RESULTS}/study/figures/calibration_test.png",
-        roi=f"{RESULTS}/study/figures/roi_comparison.png",
+        table=_response_report(f"{RESULTS}/study/model_performance.md", "study_models", _STUDY),
+        tables=[*_rendered(f"{RESULTS}/study", "model_performance", "study_models", _STUDY)[1:],
+                *_rendered(f"{RESULTS}/study", "roi_performance", "study_roi", _STUDY),
+                *_rendered(f"{RESULTS}/study", "logistic_or", "study_clinical", _STUDY)],
+        data=[_response_report(f"{RESULTS}/study/{name}.csv", "study_models", _STUDY)
+              for name in ("model_metrics", "model_predictions", "delong_tests", "calibration")],
+        lasso=_response_report(f"{RESULTS}/study/lasso_path.csv", "study_roi", _STUDY),
+        shap=_response_report(f"{RESULTS}/study/shap_values.csv", "study_clinical", _STUDY),
+        roi_grid=report(directory(f"{RESULTS}/study/roi"), patterns=[f"{{name}}.{ext}" for ext in ("csv", "md", "html", "txt")],
+                        caption="../report/study_roi.rst",
+                        category=_STUDY),
+        nomogram=_response_report(f"{RESULTS}/study/figures/nomogram.png", "study_clinical", _STUDY),
+        roc=_response_report(f"{RESULTS}/study/figures/roc_test.png", "study_models", _STUDY),
+        dca=_response_report(f"{RESULTS}/study/figures/dca_test.png", "study_models", _STUDY),
+        calibration=_response_report(f"{RESULTS}/study/figures/calibration_test.png", "study_models", _STUDY),
+        roi=_response_report(f"{RESULTS}/study/figures/roi_comparison.png", "study_roi", _STUDY),
+        training=[_response_report(f"{RESULTS}/study/figures/{name}_train.png", "study_models", _STUDY)
+                  for name in ("roc", "dca", "calibration")],
+        lasso_figure=_response_report(f"{RESULTS}/study/figures/lasso.png", "study_roi", _STUDY),
+        shap_figure=_response_report(f"{RESULTS}/study/figures/shap_summary.png", "study_clinical", _STUDY),
     params:
         out=f"{RESULTS}/study",
         outcome=P["outcome"],
