@@ -126,7 +126,7 @@ def test_cli_repeats_as_jobs_equal_one_process(demo_dir, tmp_path):
                  "--out", str(out / "figures")]) == 0
     assert len(list((out / "figures" / "hscae_patients").glob("STS*.png"))) == 100
     assert (out / "figures" / "hscae_cam_grid.png").stat().st_size > 1000
-    with np.load(out / "figures" / "cam.npz") as data:
+    with np.load(out / "figures" / "hscae_cam.npz") as data:
         assert data["maps"].shape == (100, 32, 32)
 
 

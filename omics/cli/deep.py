@@ -173,7 +173,7 @@ def run_cam(args) -> int:
             classifier = group_classifier(features, groups)
     cams = cam_maps(model, slices, classifier=classifier)
     out = Path(args.out)
-    cams.write(out)
+    cams.write(out, model=model.model)
     labels = groups["group"].reindex(slices.patients) if groups is not None else None
     _save_png(cam_grid(slices, cams, groups=labels, per_group=args.per_group), out / f"{model.model}_cam_grid.png")
     if args.per_patient:

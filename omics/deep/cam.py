@@ -77,17 +77,20 @@ class CamResult(Result):
         inside = np.where(region, self.maps, 0).reshape(len(self.maps), -1).sum(1)
         return pd.Series(inside / np.where(total > 0, total, 1), index=self.patients, name="mass_inside")
 
-    def write(self, out_dir: str | os.PathLike) -> dict:
-        """Write ``cam.npz`` (maps, patients, target) under ``out_dir``."""
+    def write(self, out_dir: str | os.PathLike, *, model: str | None = None) -> dict:
+        """Write ``<model>_cam.npz`` (or ``cam.npz``: maps, patients, target) under ``out_dir``;
+        the CLI names the model so that two models' maps in one folder do not overwrite each other."""
         from omics.data.io import atomic_path
+        from omics.data.paths import safe_name
 
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        with atomic_path(out / "cam.npz") as tmp:
+        path = out / (f"{safe_name(model, what='model name')}_cam.npz" if model else "cam.npz")
+        with atomic_path(path) as tmp:
             with open(tmp, "wb") as fh:
                 np.savez_compressed(fh, maps=self.maps, patients=np.array(self.patients, dtype=str),
                                     target=np.array(self.target))
-        return {"maps": out / "cam.npz"}
+        return {"maps": path}
 
     def _short(self) -> str:
         return f"{len(self.patients)} maps of {self.maps.shape[1]}×{self.maps.shape[2]}, target={self.target}"

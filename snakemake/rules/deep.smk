@@ -126,6 +126,7 @@ if "deep" in config:
             features=str(rules.deep_extract.output.features),
         output:
             grid=_deep_report(f"{FIGURES}/deep/{{deep_model}}_cam_grid.png", "deep_cam"),
+            maps=f"{FIGURES}/deep/{{deep_model}}_cam.npz",
         params:
             model=lambda wildcards: f"{_DEEP_DIR}/{wildcards.deep_model}/model",
             slices=f"{_DEEP_DIR}/slices",
