@@ -27,11 +27,16 @@ ENDPOINT = "overall survival"
 
 
 def _gse4335(folder: Path) -> tuple[Path, Path]:
-    """60 patients × 500 genes (the most variable without missing values) and their clinical table."""
+    """60 patients × 500 genes (the most variable measured in every patient) and their clinical table."""
     from SurvSet.data import SurvLoader
 
     data = SurvLoader().load_dataset("gse4335")["df"].sort_values("pid").head(60)
-    genes = [c for c in data.columns if c.startswith("num_HS_") and data[c].notna().all()]
+    values = data[[c for c in data.columns if c.startswith("num_HS_")]]
+    # survset fills an array's missing spots with one value per patient (thousands of genes in
+    # some patients); those genes would split patients by missingness, so they are left out
+    fill = values.mode(axis=1).iloc[:, 0]
+    filled = values.eq(fill, axis=0) & (values.eq(fill, axis=0).sum(axis=1) > 20).to_numpy()[:, None]
+    genes = values.columns[~filled.any() & values.notna().all()]
     top = data[genes].var().sort_values(ascending=False).index[:500]
     expression = data.set_index("pid")[top].T                      # genes × samples
     expression.index = [g.removeprefix("num_HS_") for g in expression.index]
