@@ -63,6 +63,23 @@ class Result:
         return f"<p><b>{html.escape(heading)}</b></p>{table}"
 
 
+class EstimatorResult(Result):
+    """A scikit-learn estimator that is also a result once fitted: unfitted, a notebook shows
+    its parameters; fitted, the summary table. ``_fitted_attribute`` names the attribute
+    ``fit`` sets. Overrides ``_repr_mimebundle_`` because scikit-learn's estimator diagram
+    would otherwise win over ``_repr_html_`` in Jupyter."""
+
+    _fitted_attribute = ""
+
+    def _repr_html_(self) -> str:
+        if not hasattr(self, self._fitted_attribute):
+            return f"<pre>{html.escape(repr(self))}</pre>"
+        return Result._repr_html_(self)
+
+    def _repr_mimebundle_(self, **kwargs) -> dict:
+        return {"text/plain": repr(self), "text/html": self._repr_html_()}
+
+
 def _keep_index(frame) -> bool:
     """Write the index only when it carries labels (not a plain 0…n-1 range)."""
     import pandas as pd

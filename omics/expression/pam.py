@@ -28,7 +28,6 @@ for fold.
 
 from __future__ import annotations
 
-import html
 import warnings
 from dataclasses import dataclass
 
@@ -36,7 +35,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from omics._result import Result
+from omics._result import EstimatorResult
 from omics.data.convert import as_samples_by_features
 from omics.data.validate import InputError
 
@@ -142,7 +141,7 @@ def _softmax(scores: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-class NearestShrunkenCentroids(Result, ClassifierMixin, BaseEstimator):
+class NearestShrunkenCentroids(EstimatorResult, ClassifierMixin, BaseEstimator):
     """PAM classifier: nearest shrunken centroids with a cross-validated threshold.
 
     Parameters
@@ -476,20 +475,14 @@ class NearestShrunkenCentroids(Result, ClassifierMixin, BaseEstimator):
         return {"signature": write_table(self.signature(), out / "pam_signature.csv", index=False),
                 "cv": write_table(self.cv_table(), out / "pam_cv.csv", index=False)}
 
+    _fitted_attribute = "threshold_"
+
     def _short(self) -> str:
         if not hasattr(self, "threshold_"):
             return f"n_threshold={self.n_threshold}, unfitted"
         return (f"classes={self.classes_.tolist()}, threshold={self.threshold_:.4g}, "
                 f"genes={self._n_active(self.threshold_)}")
 
-    def _repr_html_(self) -> str:
-        if not hasattr(self, "threshold_"):
-            return f"<pre>{html.escape(repr(self))}</pre>"
-        return Result._repr_html_(self)
-
-    def _repr_mimebundle_(self, **kwargs) -> dict:
-        # scikit-learn's estimator diagram would win over _repr_html_ in Jupyter
-        return {"text/plain": repr(self), "text/html": self._repr_html_()}
 
 
 def pam_signature(expr, groups, *, n_folds: int | None = 10,

@@ -8,7 +8,6 @@ frozen, to new samples.
 
 from __future__ import annotations
 
-import html
 import warnings
 from dataclasses import dataclass
 
@@ -16,7 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from omics._result import Result
+from omics._result import EstimatorResult
 from omics.data.convert import as_samples_by_features
 from omics.data.validate import InputError, _examples
 
@@ -228,7 +227,7 @@ def _nonparametric(s_batch: np.ndarray, g_hat: np.ndarray, d_hat: np.ndarray,
 # the estimator
 # --------------------------------------------------------------------------------------
 
-class ComBat(Result, TransformerMixin, BaseEstimator):
+class ComBat(EstimatorResult, TransformerMixin, BaseEstimator):
     """ComBat batch correction as a scikit-learn style estimator (fit on train, apply to new).
 
     ``fit`` estimates, on the training samples, the covariate effects, the pooled
@@ -305,6 +304,8 @@ class ComBat(Result, TransformerMixin, BaseEstimator):
         return {"batch_parameters": write_table(self.to_frame(), Path(out_dir) / "batch_parameters.csv",
                                                 index=False)}
 
+    _fitted_attribute = "gamma_star_"
+
     def _short(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         if not hasattr(self, "gamma_star_"):
@@ -312,14 +313,6 @@ class ComBat(Result, TransformerMixin, BaseEstimator):
         return (f"{params}; fitted: {len(self.batches_)} batches, {len(self.features_in_)} features "
                 f"({int(self.adjusted_.sum())} adjusted)")
 
-    def _repr_html_(self) -> str:
-        if not hasattr(self, "gamma_star_"):
-            return f"<pre>{html.escape(repr(self))}</pre>"
-        return Result._repr_html_(self)
-
-    def _repr_mimebundle_(self, **kwargs) -> dict:
-        # scikit-learn's estimator diagram would win over _repr_html_ in Jupyter
-        return {"text/plain": repr(self), "text/html": self._repr_html_()}
 
     # helpers ---------------------------------------------------------------------
     def _batch_design(self, batch: pd.Series) -> np.ndarray:
