@@ -225,6 +225,12 @@ def test_choose_grouping_keeps_the_prognostic_grouping(tmp_path):
                  str(tmp_path / "choice")]) == 0
     written = pd.read_csv(tmp_path / "choice" / "choice.csv")
     assert written.chosen[0] == "hscae"
+    # user column names with spaces and brackets are quoted in the formulas, same choice
+    odd = data.rename(columns={"hscae": "HSCAE groups (CE-T1)", "cae": "CAE groups", "rna": "RNA group"})
+    renamed = deep.choose_grouping(odd, ["CAE groups", "HSCAE groups (CE-T1)"], time="mfs_time", event="mfs_event",
+                                   covariates=["age"], rna="RNA group", n_boot=30, seed=1)
+    assert renamed.chosen == "HSCAE groups (CE-T1)" and renamed.retained
+    assert renamed.aic["aic"].tolist() == choice.aic["aic"].tolist()
 
 
 def test_cli_start_up_does_not_import_torch():

@@ -97,20 +97,20 @@ def choose_grouping(data: pd.DataFrame, groupings: Sequence[str], *, time: str, 
     reference
         Reference levels of categorical columns.
     """
-    from omics.survival import cindex_models, cox_fit, stepwise_cox
+    from omics.survival import additive_formula, cindex_models, cox_fit, quote_name, stepwise_cox
 
     missing = [c for c in [*groupings, *covariates, time, event, *([rna] if rna else [])] if c not in data.columns]
     if missing:
         raise InputError(f"choose_grouping: no column(s) {', '.join(missing)} in the data")
     if len(groupings) < 1:
         raise InputError("choose_grouping: give at least one grouping")
-    full = " + ".join([*groupings, *covariates])
+    full = additive_formula([*groupings, *covariates])      # odd column names in backticks
     step = stepwise_cox(data, full, time, event, reference=reference, keep=list(covariates))
     kept = {t[0] for t in step.model.formula.terms if len(t) == 1}
     complete = data.dropna(subset=[*groupings, *covariates, time, event])
     rows = []
     for g in groupings:
-        model = cox_fit(complete, " + ".join([g, *covariates]), time, event, reference=reference)
+        model = cox_fit(complete, additive_formula([g, *covariates]), time, event, reference=reference)
         rows.append({"grouping": g, "aic": model.aic_, "kept_by_stepwise": g in kept})
     aic = pd.DataFrame(rows)
     pool = aic[aic.kept_by_stepwise] if aic.kept_by_stepwise.any() else aic
@@ -118,11 +118,11 @@ def choose_grouping(data: pd.DataFrame, groupings: Sequence[str], *, time: str, 
     cindex = comparisons = None
     if rna:
         sub = data.dropna(subset=[rna])
-        models = {"RNA": rna}
+        models = {"RNA": quote_name(rna)}
         pairs = []
         for g in groupings:
-            models[g] = g
-            models[f"{g} + RNA"] = f"{g} + {rna}"
+            models[g] = quote_name(g)
+            models[f"{g} + RNA"] = additive_formula([g, rna])
             pairs += [(f"{g} + RNA", g), (f"{g} + RNA", "RNA")]
         res = cindex_models(sub, models, time, event, comparisons=pairs, reference=reference, folds=folds, n_boot=n_boot,
                             seed=seed, n_jobs=n_jobs)
