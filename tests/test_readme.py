@@ -8,12 +8,17 @@ from pathlib import Path
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-def test_readme_notebook_session_runs():
-    text = README.read_text()
-    block = text.split("A notebook session, on the demo cohort:")[1]
+def _run_block(marker: str) -> dict:
+    """Execute the first python block after ``marker`` in the README; return its namespace."""
+    block = README.read_text().split(marker)[1]
     code = re.search(r"```python\n(.*?)```", block, re.S).group(1)
     namespace: dict = {}
     exec(compile(code, "README.md", "exec"), namespace)
+    return namespace
+
+
+def test_readme_notebook_session_runs():
+    namespace = _run_block("A notebook session, on the demo cohort:")
     result = namespace["result"]
     assert result.suggested_k == 2, "the demo's two RNA groups are found"
     at = namespace["km"].survival_at([24, 60])
@@ -22,11 +27,7 @@ def test_readme_notebook_session_runs():
 
 def test_readme_scanpy_style_session_runs():
     """The tl/pl block writes the keys it promises (and plots draw from them)."""
-    text = README.read_text()
-    block = text.split("The same analysis in scanpy style")[1]
-    code = re.search(r"```python\n(.*?)```", block, re.S).group(1)
-    namespace: dict = {}
-    exec(compile(code, "README.md", "exec"), namespace)
+    namespace = _run_block("The same analysis in scanpy style")
     rna, top = namespace["rna"], namespace["top"]
     assert {"voom", "voom_weights", "counts"} <= set(rna.layers)
     assert {"km", "dge", "voom"} <= set(rna.uns) and "dge" in rna.varm
