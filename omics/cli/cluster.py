@@ -55,9 +55,23 @@ def _drop_constant(features, path: str):
     return features, constant
 
 
+
+def write_consensus(result, args) -> Path:
+    """Tables (``result.write``) and, unless ``--no-figures``, the figures of one consensus
+    run under ``--out``; shared by ``omics consensus`` and ``omics consensus-merge``."""
+    from omics.data.paths import safe_name
+
+    out = Path(args.out)
+    result.write(out)
+    if not args.no_figures:
+        from omics.plotting.cluster import save_consensus_figures
+
+        prefix = f"{safe_name(args.name, what='--name')}_" if args.name else ""
+        save_consensus_figures(result, args.figures or out / "figures", prefix=prefix)
+    return out
+
 def run_consensus(args) -> int:
     from omics.cluster import consensus_cluster
-    from omics.data.paths import safe_name
     from omics.data.provenance import write_provenance
 
     features = _features(args.features, args)
@@ -73,13 +87,7 @@ def run_consensus(args) -> int:
                                    progress=args.progress, source=args.features, min_size=args.min_size)
     for w in caught:
         print(f"warning: {w.message}", file=sys.stderr)
-    result.write(args.out)
-    out = Path(args.out)
-    if not args.no_figures:
-        from omics.plotting.cluster import save_consensus_figures
-
-        prefix = f"{safe_name(args.name, what='--name')}_" if args.name else ""
-        save_consensus_figures(result, args.figures or out / "figures", prefix=prefix)
+    out = write_consensus(result, args)
     params = {key: value for key, value in vars(args).items() if key not in ("handler", "command")}
     params.update(suggested_k=result.suggested_k, suggested_k_rule=result.suggested_k_rule,
                   seed_entropy=result.params["seed_entropy"], n_patients=len(result.patients),

@@ -7,8 +7,6 @@ sums the chunks and writes exactly what ``omics consensus`` writes with the same
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from omics.cli._common import add_command
 from omics.cli.cluster import _drop_constant, _features, add_finishing_options, add_resampling_options
 
@@ -30,19 +28,13 @@ def run_chunk(args) -> int:
 
 
 def run_merge(args) -> int:
+    from omics.cli.cluster import write_consensus
     from omics.cluster import merge_consensus
-    from omics.data.paths import safe_name
     from omics.data.provenance import write_provenance
 
     result = merge_consensus(args.chunks, final_linkage=args.final_linkage,
                              pac_window=tuple(args.pac_window), min_size=args.min_size)
-    result.write(args.out)
-    out = Path(args.out)
-    if not args.no_figures:
-        from omics.plotting.cluster import save_consensus_figures
-
-        prefix = f"{safe_name(args.name, what='--name')}_" if args.name else ""
-        save_consensus_figures(result, args.figures or out / "figures", prefix=prefix)
+    out = write_consensus(result, args)
     params = {key: value for key, value in vars(args).items() if key not in ("handler", "command")}
     params.update({key: value for key, value in result.params.items() if key != "seed"},
                   suggested_k=result.suggested_k, suggested_k_rule=result.suggested_k_rule,
