@@ -12,18 +12,17 @@ import subprocess
 import sys
 import textwrap
 
+import anndata
+import mudata
 import numpy as np
 import pandas as pd
 import pytest
 
-anndata = pytest.importorskip("anndata")
-mudata = pytest.importorskip("mudata")
-
-import omics.pl as pl  # noqa: E402
-import omics.tl as tl  # noqa: E402
-from omics.cluster import (CentroidClassifier, consensus_cluster, hierarchical_cluster,  # noqa: E402
+import omics.pl as pl
+import omics.tl as tl
+from omics.cluster import (CentroidClassifier, consensus_cluster, hierarchical_cluster,
                            partition_agreement)
-from omics.data.errors import InputError  # noqa: E402
+from omics.data.errors import InputError
 
 OPTIONS = dict(reps=40, p_item=0.8, seed=5)
 

@@ -5,18 +5,17 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import anndata
+import mudata
 import numpy as np
 import pandas as pd
 import pytest
 
-anndata = pytest.importorskip("anndata")
-mudata = pytest.importorskip("mudata")
-
-import omics.pl as pl  # noqa: E402
-import omics.tl as tl  # noqa: E402
-from omics.data.errors import InputError  # noqa: E402
-from omics.stats import association_table  # noqa: E402
-from omics.survival import cindex_models, cox_fit, cox_table, kaplan_meier  # noqa: E402
+import omics.pl as pl
+import omics.tl as tl
+from omics.data.errors import InputError
+from omics.stats import association_table
+from omics.survival import cindex_models, cox_fit, cox_table, kaplan_meier
 
 DATA = Path(__file__).parent / "data" / "survival"
 TIME, EVENT = "mfs_time", "mfs_event"
