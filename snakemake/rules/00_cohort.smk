@@ -24,7 +24,7 @@ if "demo" in config:
         shell:
             "{OMICS} demo --out {params.out:q} --n-patients {params.n_patients:q} --n-test {params.n_test:q} "
             "--n-rna {params.n_rna:q} --n-genes {params.n_genes:q} --n-repeat {params.n_repeat:q} "
-            "{params.full_size} --seed {SEED} > {log:q} 2>&1"
+            "{params.full_size:q} --seed {SEED} > {log:q} 2>&1"
 
 
 def _validate_args():

@@ -90,7 +90,7 @@ if _CHUNKS == 1:
         log:
             f"{LOGS}/cluster_consensus_{{modality}}.log",
         shell:
-            "{OMICS} consensus {input:q} {params.options} --n-jobs {threads} "
+            "{OMICS} consensus {input:q} {params.options} --n-jobs {threads:q} "
             "--figures {params.figures:q} --out {params.out:q} > {log:q} 2>&1"
 
 else:
@@ -113,7 +113,7 @@ else:
             f"{LOGS}/cluster_consensus_{{modality}}_chunk{{chunk}}.log",
         shell:
             "{OMICS} consensus-chunk {input:q} {params.options} --chunk {wildcards.chunk:q} "
-            "--chunks {params.chunks:q} --n-jobs {threads} --out {output:q} > {log:q} 2>&1"
+            "--chunks {params.chunks:q} --n-jobs {threads:q} --out {output:q} > {log:q} 2>&1"
 
     rule cluster_consensus:
         input:

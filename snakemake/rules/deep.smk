@@ -69,7 +69,7 @@ if "deep" in config:
             f"{LOGS}/deep_{{deep_model}}_repeat_{{repeat}}.log",
         shell:
             "{OMICS} deep train --slices {params.slices:q} --clinical {input.clinical:q} "
-            "--model {wildcards.deep_model:q} {params.options:q} --threads {threads} "
+            "--model {wildcards.deep_model:q} {params.options:q} --threads {threads:q} "
             "--repeat {wildcards.repeat:q} --out {params.out:q} > {log:q} 2>&1"
 
     rule deep_final:
@@ -89,7 +89,7 @@ if "deep" in config:
             f"{LOGS}/deep_{{deep_model}}_final.log",
         shell:
             "{OMICS} deep train --slices {params.slices:q} --clinical {input.clinical:q} "
-            "--model {wildcards.deep_model:q} {params.options:q} --threads {threads} "
+            "--model {wildcards.deep_model:q} {params.options:q} --threads {threads:q} "
             "--final --cv {input.cv:q} --out {params.out:q} > {log:q} 2>&1"
 
     rule deep_extract:

@@ -95,7 +95,7 @@ elif _EXPR["enabled"]:
             out=f"{TABLES}/expression",
             figures=f"{FIGURES}/expression",
         shell:
-            "{OMICS} dge --method {wildcards.method} {params.data} --groups {input.groups:q} "
+            "{OMICS} dge --method {wildcards.method:q} {params.data} --groups {input.groups:q} "
             "{params.groups} {params.options} --out {params.out:q} --figures {params.figures:q} > {log:q} 2>&1"
 
     TARGETS += [f"{TABLES}/expression/dge_{m}.csv" for m in _EXPR_METHODS]

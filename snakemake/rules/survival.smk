@@ -260,7 +260,9 @@ rule survival_table4:
     log:
         f"{LOGS}/survival_table4.log",
     shell:
-        "{OMICS} cindex {params.args} {params.options} --n-jobs {threads} "
+        # params.args/options are word lists already quoted one word at a time by quoted()
+        # (user labels, formulas and titles inside): a :q here would make them one argument
+        "{OMICS} cindex {params.args} {params.options} --n-jobs {threads:q} "
         "--figures {params.figures:q} --out {params.out:q} > {log:q} 2>&1"
 
 

@@ -45,7 +45,7 @@ if "demo" in config:
             f"{LOGS}/demo_response.log",
         shell:
             "{OMICS} demo-response --out {params.cohort:q} --sizes {params.sizes:q} "
-            "--n-repeat {params.n_repeat} --seed {SEED} > {log:q} 2>&1"
+            "--n-repeat {params.n_repeat:q} --seed {SEED} > {log:q} 2>&1"
 
 
 rule extract:
@@ -65,7 +65,7 @@ rule extract:
         f"{LOGS}/extract.log",
     shell:
         "{OMICS} extract {input.manifest:q} --out {params.out:q} --preset {params.preset:q} "
-        "--rings {params.rings:q} --n-jobs {threads} --quiet > {log:q} 2>&1"
+        "--rings {params.rings:q} --n-jobs {threads:q} --quiet > {log:q} 2>&1"
 
 
 def _grid_opts():
@@ -101,7 +101,7 @@ rule grid:
         "--outcome {params.outcome:q} --batch {params.batch:q} --centre {params.centre:q} "
         "--harmonization {params.harmonization:q} --selector {params.selector:q} "
         "--classifier {params.classifier:q} --design {params.design:q} --n-features {params.n_features:q} "
-        "--inner-cv {params.inner_cv:q} --jobs {threads} --seed {SEED} --out {params.out:q} > {log:q} 2>&1"
+        "--inner-cv {params.inner_cv:q} --jobs {threads:q} --seed {SEED} --out {params.out:q} > {log:q} 2>&1"
 
 
 rule fit_model:
@@ -193,4 +193,4 @@ rule study:
         "--log {params.log_vars:q} --harmonization {params.harmonization:q} --selector {params.selector:q} "
         "--classifier {params.classifier:q} --n-features {params.n_features:q} --test-size {params.test_size:q} "
         "--inner-cv {params.inner_cv:q} "
-        "--jobs {threads} --seed {SEED} --out {params.out:q} > {log:q} 2>&1"
+        "--jobs {threads:q} --seed {SEED} --out {params.out:q} > {log:q} 2>&1"
