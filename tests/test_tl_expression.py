@@ -95,7 +95,14 @@ def test_modality_round_trip_writes_documented_keys_equal_to_dataframe_api(cohor
     assert fig.axes and "up" in fig.axes[0].get_title()
     fig = pl.pca_batch(rna, batch_key="batch", layers=("voom", "combat"))
     assert len(fig.axes) == 2 and "PC1" in fig.axes[0].get_xlabel()
-    assert "X_pca" not in rna.obsm                   # PCA ran on copies
+    assert "X_pca" not in rna.obsm                   # nothing written into the data
+    from omics.harmonize import harmonization_diagnostics
+    diag = harmonization_diagnostics(pd.DataFrame(rna.layers["voom"], index=rna.obs_names),
+                                     pd.DataFrame(rna.layers["combat"], index=rna.obs_names),
+                                     rna.obs["batch"].astype(str))
+    drawn = fig.axes[1].collections[0].get_offsets()   # the first batch's points, after correction
+    first = (rna.obs["batch"].astype(str) == sorted(rna.obs["batch"].astype(str).unique())[0]).to_numpy()
+    np.testing.assert_allclose(drawn, diag.pca_after[["PC1", "PC2"]].to_numpy()[first])
 
     path = tmp_path / "cohort.h5mu"
     mdata.write(path)

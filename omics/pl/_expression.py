@@ -1,8 +1,8 @@
 """scanpy-style plots of the expression stages, reading what :mod:`omics.tl` wrote.
 
 * :func:`volcano` — the DGE table in ``uns[key]`` (``omics.tl.dge``);
-* :func:`pca_batch` — PCA (scanpy's ``sc.pp.pca``, on copies) of two layers side by side,
-  coloured by batch: before and after a batch correction (``omics.tl.combat``).
+* :func:`pca_batch` — the PCA of :func:`omics.harmonize.harmonization_diagnostics` for two
+  layers side by side, coloured by batch: before and after a batch correction (``omics.tl.combat``).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def volcano(adata, *, key: str = "dge", n_labels: int = 10, title: str | None = 
                          method=str(params.get("method", "dge")), n_labels=n_labels, title=title, ax=ax)
 
 
-def pca_batch(adata, *, batch_key: str, layers=(None, "combat"), n_comps: int = 2,
+def pca_batch(adata, *, batch_key: str, layers=(None, "combat"),
               titles=("before correction", "after correction"), ax=None):
     """PCA of two layers side by side, samples coloured by ``obs[batch_key]``.
 
@@ -43,26 +43,27 @@ def pca_batch(adata, *, batch_key: str, layers=(None, "combat"), n_comps: int = 
         ``obs`` column with the batch.
     layers
         ``(before, after)`` layer names, e.g. ``("voom", "combat")``.
-    n_comps
-        Components computed by ``scanpy.pp.pca`` (PC1 and PC2 are drawn).
     ax
         Two matplotlib Axes to draw on; by default a new Figure with two panels.
 
-    Each layer is copied into a fresh AnnData before ``sc.pp.pca``: ``adata`` is never
-    modified. Axis labels give each PC's share of variance.
+    The scores come from :func:`omics.harmonize.harmonization_diagnostics` (both layers
+    standardised with the uncorrected layer's mean and SD, so the panels are comparable) —
+    the same statistics ``omics harmonize`` reports; this function only draws them, and
+    ``adata`` is never modified. Axis labels give each PC's share of variance.
     """
-    import numpy as np
-    import scanpy as sc
-    from anndata import AnnData
     from matplotlib import colormaps
     from matplotlib.figure import Figure
 
     from omics.data.convert import as_samples_by_features
+    from omics.harmonize.diagnostics import harmonization_diagnostics
 
     target(adata, False, source="pl.pca_batch")
     if len(layers) != 2:
         raise InputError(f"pl.pca_batch: layers must be (before, after), got {layers!r}")
     batch = obs_column(adata, batch_key, source="pl.pca_batch").astype(str)
+    before, after = (as_samples_by_features(adata, layer=layer, source=f"pl.pca_batch layer {layer!r}")
+                     for layer in layers)
+    diag = harmonization_diagnostics(before, after, batch)
     if ax is None:
         fig = Figure(figsize=(10, 4.5))
         axes = fig.subplots(1, 2)
@@ -73,16 +74,11 @@ def pca_batch(adata, *, batch_key: str, layers=(None, "combat"), n_comps: int = 
         fig = axes[0].figure
     levels = sorted(batch.unique())
     palette = colormaps["tab10"]
-    n_comps = max(2, min(n_comps, adata.n_obs - 1, adata.n_vars))
-    for panel, layer, title in zip(axes, layers, titles):
-        values = as_samples_by_features(adata, layer=layer, source=f"pl.pca_batch layer {layer!r}")
-        tmp = AnnData(values.to_numpy(dtype=np.float32))
-        sc.pp.pca(tmp, n_comps=n_comps)
-        scores = tmp.obsm["X_pca"]
-        ratio = tmp.uns["pca"]["variance_ratio"]
+    panels = ((diag.pca_before, diag.explained_before), (diag.pca_after, diag.explained_after))
+    for panel, (scores, ratio), layer, title in zip(axes, panels, layers, titles):
         for i, level in enumerate(levels):
             rows = (batch == level).to_numpy()
-            panel.scatter(scores[rows, 0], scores[rows, 1], s=14, color=palette(i % 10), label=level)
+            panel.scatter(scores["PC1"][rows], scores["PC2"][rows], s=14, color=palette(i % 10), label=level)
         panel.set_xlabel(f"PC1 ({100 * ratio[0]:.1f} %)")
         panel.set_ylabel(f"PC2 ({100 * ratio[1]:.1f} %)")
         panel.set_title(f"{title} ({layer or 'X'})")
