@@ -93,3 +93,26 @@ def test_result_classes_share_one_vocabulary(qualname):
     assert isinstance(inspect.getattr_static(cls, "summary"), property), f"{qualname}.summary must be a property"
     for method in ("to_frame", "write", "_repr_html_"):
         assert callable(getattr(cls, method, None)), f"{qualname} lacks {method}"
+
+
+def test_default_write_puts_the_tidy_table_and_the_summary_on_disk(tmp_path):
+    """The mixin's write(): to_frame() and (when it differs) summary as CSV, returned by name."""
+    import numpy as np
+    import pandas as pd
+
+    from omics.harmonize import harmonization_diagnostics
+
+    rng = np.random.default_rng(0)
+    before = pd.DataFrame(rng.normal(size=(12, 4)), index=[f"S{i}" for i in range(12)],
+                          columns=list("abcd"))
+    batch = pd.Series(["x"] * 6 + ["y"] * 6, index=before.index)
+    diag = harmonization_diagnostics(before, before - before.groupby(batch).transform("mean"), batch)
+    paths = diag.write(tmp_path)
+    assert set(paths) == {"table", "summary"}
+    table = pd.read_csv(paths["table"], index_col=0)
+    pd.testing.assert_frame_equal(table, diag.to_frame(), check_names=False)
+    summary = pd.read_csv(paths["summary"], index_col=0)
+    assert list(summary.index) == ["before", "after"]
+    assert summary.loc["after", "median_batch_r2"] < summary.loc["before", "median_batch_r2"]
+    page = diag._repr_html_()
+    assert page.startswith("<p><b>HarmonizationDiagnostics: 12 samples") and "<table" in page
