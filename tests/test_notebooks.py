@@ -23,7 +23,7 @@ NOTEBOOKS = ROOT / "notebooks"
 # notebook → (texts that must appear in its outputs, minimum number of figures)
 EXPECTED = {
     "01_quickstart.ipynb": (["handcrafted radiomic features", "pac", "A_hRF×A_RNA", "log-rank:", "hr_lower",
-                             "significant genes", "p_adj"], 4),
+                             "significant genes", "p_adj", "voom_weights", "rna_group"], 5),
     "02_reference_study.ipynb": (["Training", "kept with ICC", "d-RFs:", "logrank_p", "multi_hr", "c_index",
                                   "HSCAE + RNA", "DEGs", "DEMO_", "PAM signature"], 10),
     "03_your_own_data.ipynb": (["3 cases ×", "glcm_Contrast", "ILLUSTRATIVE_PROLIFERATION", "A_array",
